@@ -38,6 +38,8 @@ export interface VendorProfile {
   streamUsage: StreamUsageMode;
   /** Extra headers every request carries (never secrets). */
   headers?: Readonly<Record<string, string>>;
+  /** Public documentation the profile was written from (base URL, auth, streaming usage). */
+  docs?: string;
 }
 
 /** A provider from config, resolved: profile + base URL + a way to read its key. */
@@ -100,6 +102,8 @@ export interface UpstreamResponseInput {
   body: Buffer;
   /** Model asked for, so translators can fill `model` when the vendor omits it. */
   model: string;
+  /** Clock for an HTTP-date `Retry-After` (adapters read no clock themselves); default Date.now(). */
+  nowMs?: number;
 }
 
 /** Output of one push into a stream translator. */
@@ -126,6 +130,11 @@ export interface StreamTranslatorInput {
   /** Drop the usage-only chunk we asked for but the app did not. */
   stripUsageChunk: boolean;
   captureContent: boolean;
+  /**
+   * Wall clock, for cross-protocol translators that must stamp `created` on the OpenAI chunks
+   * they write (Anthropic, Gemini). Unused by the OpenAI-compatible translator.
+   */
+  nowMs?: number;
 }
 
 export interface ProviderAdapter {

@@ -1,0 +1,17 @@
+/** Public surface of src/providers (the gateway and config import from here). */
+export { getAdapter } from './registry.js';
+export { openAiCompatibleAdapter } from './openai-compatible/adapter.js';
+export {
+  GENERIC_OPENAI_PROFILE,
+  genericProfile,
+  getProfile,
+  PRESET_IDS,
+  profileRegions,
+  resolveBaseUrl,
+  SIMULATOR_PROFILE,
+} from './profiles/index.js';
+export { createSseParser, type SseEvent, type SseParser } from './shared/sse-parser.js';
+export { formatSseComment, formatSseEvent, SSE_DONE, type SseEventInit } from './shared/sse-writer.js';
+export { redactSecrets, sanitizeUpstreamMessage } from './shared/redact-secrets.js';
+export { parseRetryAfterMs } from './shared/parse-retry-after.js';
+export type * from './types.js';
