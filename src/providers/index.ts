@@ -1,5 +1,5 @@
 /** Public surface of src/providers (the gateway and config import from here). */
-export { getAdapter } from './registry.js';
+export { adapterFor, getAdapter } from './registry.js';
 export { openAiCompatibleAdapter } from './openai-compatible/adapter.js';
 export {
   GENERIC_OPENAI_PROFILE,
@@ -9,7 +9,7 @@ export {
   profileRegions,
   resolveBaseUrl,
   SIMULATOR_PROFILE,
-} from './profiles/index.js';
+} from './profiles.js';
 export { createSseParser, type SseEvent, type SseParser } from './shared/sse-parser.js';
 export { formatSseComment, formatSseEvent, SSE_DONE, type SseEventInit } from './shared/sse-writer.js';
 export { redactSecrets, sanitizeUpstreamMessage } from './shared/redact-secrets.js';

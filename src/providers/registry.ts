@@ -10,3 +10,6 @@ const ADAPTERS: Partial<Record<WireProtocol, ProviderAdapter>> = {
 export function getAdapter(protocol: WireProtocol): ProviderAdapter | undefined {
   return ADAPTERS[protocol];
 }
+
+/** Alias used by the composition root (`GatewayDeps.adapterFor`). */
+export const adapterFor = getAdapter;
