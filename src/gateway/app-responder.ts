@@ -1,0 +1,21 @@
+import type { GatewayError } from '../core/errors.js';
+
+/**
+ * How the gateway writes to the app. Implemented by the server, which owns the socket and the one
+ * error renderer; the gateway only decides WHAT to send and WHEN (the commit point).
+ */
+export interface AppResponder {
+  /** Fires when the app disconnects before the response is complete. */
+  readonly signal: AbortSignal;
+  /** True once a status line has been sent; after that there is no retry or fallback. */
+  readonly committed: boolean;
+  /** A complete (non-stream) response. */
+  send(status: number, contentType: string, body: Buffer): void;
+  /** Commit a stream: status 200 and SSE headers. */
+  startStream(contentType: string): void;
+  /** Write bytes of a committed stream; resolves when the socket can take more. */
+  write(chunk: Buffer): Promise<void> | undefined;
+  /** End a committed stream with an OpenAI-style error event. */
+  failStream(error: GatewayError): void;
+  end(): void;
+}

@@ -1,0 +1,183 @@
+import type { AttemptRecord, Operation } from '../core/call-record.js';
+import { GatewayError } from '../core/errors.js';
+import { epochMs, monoMs } from '../core/clock.js';
+import type { Target } from '../config/types.js';
+import type { ProviderAdapter, ResponseFacts } from '../providers/types.js';
+import type { CallHandle } from '../telemetry/recorder-types.js';
+import type { AppResponder } from './app-responder.js';
+import type { GatewayDeps } from './deps.js';
+import { redactSecrets } from './redact.js';
+import { readBody } from './upstream-client.js';
+
+export interface AttemptInput {
+  deps: GatewayDeps;
+  call: CallHandle;
+  adapter: ProviderAdapter;
+  target: Target;
+  operation: Exclude<Operation, 'passthrough'>;
+  body: Readonly<Record<string, unknown>>;
+  rawBody: Buffer;
+  stream: boolean;
+  clientKey: string | undefined;
+  timeoutMs: number;
+  captureContent: boolean;
+  responder: AppResponder;
+  index: number;
+  targetIndex: number;
+  tryNumber: number;
+}
+
+export interface AttemptResult {
+  record: AttemptRecord;
+  error?: GatewayError;
+  facts?: ResponseFacts;
+  /** Milliseconds from sending the request to the first byte written to the app (streams). */
+  ttfcMs?: number;
+  /** monoMs() when the attempt started. */
+  startedMono: number;
+}
+
+/** One upstream try. Never throws: failures come back as `error` with the attempt record. */
+export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
+  const { deps, target, responder } = a;
+  const provider = target.provider;
+  const url = new URL(provider.baseUrl);
+  const startedAtMs = epochMs();
+  const t0 = monoMs();
+  const handle = a.call.startAttempt({
+    operation: a.operation,
+    provider: provider.name,
+    providerName: provider.profile.genAiProviderName,
+    model: target.model,
+    stream: a.stream,
+    serverAddress: url.hostname,
+    ...(url.port ? { serverPort: Number(url.port) } : {}),
+    startedAtMs,
+  });
+
+  const controller = new AbortController();
+  const onClientAbort = () =>
+    controller.abort(new GatewayError({ kind: 'client_aborted', message: 'The client closed the connection.' }));
+  if (responder.signal.aborted) onClientAbort();
+  else responder.signal.addEventListener('abort', onClientAbort, { once: true });
+  let deadline: NodeJS.Timeout | undefined = setTimeout(
+    () => controller.abort(new GatewayError({ kind: 'upstream_timeout', message: `The provider did not answer within ${a.timeoutMs} ms.` })),
+    a.timeoutMs,
+  );
+  const clearDeadline = () => {
+    if (deadline) clearTimeout(deadline);
+    deadline = undefined;
+  };
+
+  let status: number | undefined;
+  let facts: ResponseFacts | undefined;
+  let error: GatewayError | undefined;
+  let ttfcMs: number | undefined;
+  try {
+    const req = a.adapter.buildRequest({
+      operation: a.operation,
+      body: a.body,
+      rawBody: a.rawBody,
+      model: target.model,
+      provider,
+      ...(a.clientKey !== undefined ? { clientKey: a.clientKey } : {}),
+    });
+    const res = await deps.client.send(req, {
+      signal: controller.signal,
+      timeoutMs: a.timeoutMs,
+      extraHeaders: handle.propagationHeaders,
+    });
+    status = res.status;
+    const input = { operation: a.operation, status: res.status, headers: res.headers, model: target.model };
+    if (res.status >= 400) {
+      const body = await readBody(res.body, 1024 * 1024);
+      throw a.adapter.parseError({ ...input, body });
+    }
+    const contentType = String(res.headers['content-type'] ?? '');
+    if (!a.stream || !contentType.includes('text/event-stream')) {
+      const body = await readBody(res.body, deps.maxResponseBytes);
+      const parsed = a.adapter.parseResponse({ ...input, body });
+      if (a.stream) {
+        throw new GatewayError({ kind: 'upstream_bad_response', message: 'The provider answered a streaming request without a stream.' });
+      }
+      clearDeadline();
+      facts = parsed;
+      responder.send(200, parsed.contentType, parsed.body);
+    } else {
+      const translator = a.adapter.createStreamTranslator({
+        model: target.model,
+        stripUsageChunk: req.injectedUsage,
+        captureContent: a.captureContent,
+      });
+      for await (const chunk of res.body) {
+        const step = translator.push(chunk as Buffer);
+        if (step.out.length > 0) {
+          if (!responder.committed) {
+            clearDeadline();
+            responder.startStream('text/event-stream; charset=utf-8');
+            ttfcMs = monoMs() - t0;
+          }
+          for (const out of step.out) {
+            const wait = responder.write(out);
+            if (wait) await wait;
+          }
+        }
+        if (step.error) throw step.error;
+      }
+      const last = translator.end();
+      if (last.out.length > 0 && !responder.committed) {
+        responder.startStream('text/event-stream; charset=utf-8');
+        ttfcMs = monoMs() - t0;
+      }
+      for (const out of last.out) responder.write(out);
+      facts = translator.facts();
+      if (last.error) throw last.error;
+      responder.end();
+    }
+  } catch (e) {
+    error = asAttemptError(e, controller.signal);
+    const key = provider.apiKey();
+    if (key && error.message.includes(key)) error = redactSecrets(error, [key]);
+    if (responder.committed) responder.failStream(error);
+  } finally {
+    clearDeadline();
+    responder.signal.removeEventListener('abort', onClientAbort);
+  }
+
+  const durationMs = monoMs() - t0;
+  const usage = facts?.usage;
+  const record: AttemptRecord = {
+    index: a.index,
+    targetIndex: a.targetIndex,
+    tryNumber: a.tryNumber,
+    provider: provider.name,
+    providerName: provider.profile.genAiProviderName,
+    model: target.model,
+    ...(facts?.responseModel ? { responseModel: facts.responseModel } : {}),
+    ...(facts?.responseId ? { responseId: facts.responseId } : {}),
+    ...(facts?.finishReasons?.length ? { finishReasons: facts.finishReasons } : {}),
+    startedAtMs,
+    durationMs,
+    ...(ttfcMs !== undefined ? { timeToFirstChunkMs: ttfcMs } : {}),
+    ...(status !== undefined ? { httpStatus: status } : {}),
+    outcome: error ? 'error' : 'ok',
+    ...(error ? { errorType: error.kind } : {}),
+    ...(usage ? { usage } : {}),
+    costUsd: usage ? deps.cost({ provider: provider.name, providerName: provider.profile.genAiProviderName, model: facts?.responseModel ?? target.model, usage }) : null,
+    serverAddress: url.hostname,
+    ...(url.port ? { serverPort: Number(url.port) } : {}),
+    spanId: handle.spanId,
+  };
+  handle.end(record);
+  return { record, startedMono: t0, ...(error ? { error } : {}), ...(facts ? { facts } : {}), ...(ttfcMs !== undefined ? { ttfcMs } : {}) };
+}
+
+function asAttemptError(e: unknown, signal: AbortSignal): GatewayError {
+  if (signal.aborted && signal.reason instanceof GatewayError) return signal.reason;
+  if (e instanceof GatewayError) return e;
+  const name = (e as { code?: string; name?: string }).code ?? (e as Error).name ?? 'error';
+  if (name === 'UND_ERR_BODY_TIMEOUT' || name === 'UND_ERR_HEADERS_TIMEOUT') {
+    return new GatewayError({ kind: 'upstream_timeout', message: 'The provider stopped sending data.' });
+  }
+  return new GatewayError({ kind: 'upstream_truncated', message: `The provider's response broke off (${name}).` });
+}

@@ -1,0 +1,92 @@
+import { Agent, errors as undiciErrors, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { GatewayError } from '../core/errors.js';
+import type { UpstreamRequest } from '../providers/types.js';
+
+/**
+ * The ONE place that talks HTTP to providers: pooled keep-alive connections (undici), per-attempt
+ * deadline, idle timeout between body chunks, abort from the app's disconnect, and the mapping of
+ * socket-level failures to error kinds. Headers and bodies are never logged here.
+ */
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+export interface SendOptions {
+  /** Aborts the request (client disconnect, shutdown, or the attempt deadline). */
+  signal: AbortSignal;
+  /** Time allowed to receive response headers, and between two body chunks. */
+  timeoutMs: number;
+  extraHeaders?: Readonly<Record<string, string>>;
+}
+
+export class UpstreamClient {
+  private readonly agent: Agent;
+
+  constructor(opts: { connectionsPerOrigin?: number; keepAliveTimeoutMs?: number } = {}) {
+    this.agent = new Agent({
+      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
+      keepAliveMaxTimeout: 120_000,
+      connections: opts.connectionsPerOrigin ?? 256,
+      pipelining: 1,
+    });
+  }
+
+  async send(req: UpstreamRequest, opts: SendOptions): Promise<UpstreamResponse> {
+    const headers = opts.extraHeaders ? { ...req.headers, ...opts.extraHeaders } : req.headers;
+    try {
+      const res = await request(req.url, {
+        method: req.method,
+        headers,
+        body: req.method === 'GET' ? null : req.body,
+        signal: opts.signal,
+        dispatcher: this.agent,
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (e) {
+      throw mapUpstreamFailure(e, opts.signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/** Why an upstream exchange failed, as a GatewayError. The abort reason wins when the signal fired. */
+export function mapUpstreamFailure(e: unknown, signal: AbortSignal): GatewayError {
+  if (signal.aborted) {
+    const reason = signal.reason;
+    if (reason instanceof GatewayError) return reason;
+    return new GatewayError({ kind: 'client_aborted', message: 'The client closed the connection.' });
+  }
+  if (e instanceof GatewayError) return e;
+  if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError) {
+    return new GatewayError({ kind: 'upstream_timeout', message: 'The provider did not answer in time.' });
+  }
+  if (e instanceof undiciErrors.ConnectTimeoutError) {
+    return new GatewayError({ kind: 'upstream_timeout', message: 'Timed out connecting to the provider.' });
+  }
+  const code = (e as { code?: string }).code ?? 'unknown';
+  return new GatewayError({ kind: 'upstream_connection', message: `Connection to the provider failed (${code}).` });
+}
+
+/** Reads a whole body with a size cap (non-stream responses and error bodies). */
+export async function readBody(body: UpstreamResponse['body'], maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > maxBytes) {
+      body.destroy();
+      throw new GatewayError({ kind: 'upstream_bad_response', message: `The provider's response exceeded ${maxBytes} bytes.` });
+    }
+    chunks.push(buf);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+}
