@@ -1,10 +1,11 @@
 import type { VendorProfile } from '../types.js';
 
-// Volcengine Ark (cn): https://ark.cn-beijing.volces.com/api/v3; BytePlus ModelArk (intl):
-// https://ark.ap-southeast.bytepluses.com/api/v3 ("largely compatible with the OpenAI SDK",
-// https://docs.byteplus.com/api/docs/ModelArk/1330626). Bearer auth with the Ark API key; `model`
-// is a model id or an endpoint id (ep-…). We did not find a public recording of its stream usage,
-// so we ask with stream_options.include_usage, which it accepts as an OpenAI-compatible field.
+// Volcengine Ark Chat API, https://www.volcengine.com/docs/82379/1494384 (cn:
+// https://ark.cn-beijing.volces.com/api/v3); BytePlus ModelArk (intl):
+// https://ark.ap-southeast.bytepluses.com/api/v3 (https://docs.byteplus.com/api/docs/ModelArk/1330626).
+// Bearer auth with the Ark API key; `model` is a model id or an endpoint id (ep-…). The documented
+// stream without stream_options has "usage":null on every chunk (test/fixtures/hand-derived/
+// doubao-chat-stream.sse), so usage must be asked for with stream_options.include_usage.
 export const doubao: VendorProfile = {
   id: 'doubao',
   label: 'Volcengine Ark (Doubao)',
@@ -17,5 +18,5 @@ export const doubao: VendorProfile = {
   defaultRegion: 'cn',
   auth: 'bearer',
   streamUsage: 'stream_options',
-  docs: 'https://docs.byteplus.com/api/docs/ModelArk/1330626',
+  docs: 'https://www.volcengine.com/docs/82379/1494384',
 };
