@@ -1,0 +1,32 @@
+import { Readable } from 'node:stream';
+import type { ClickHouseClient, ClickHouseSettings as ServerSettings } from '@clickhouse/client';
+import { type DdlContext, qualified } from '../ddl/context.js';
+import type { Batch } from './batch.js';
+
+/**
+ * One INSERT per batch, body sent as-is (JSONEachRow), with the batch's dedup token. On a cluster
+ * the insert goes to the Distributed table in the foreground, so a failure reaches us (and the
+ * spool) instead of sitting in a node's local queue; the Replicated tables dedup each shard block.
+ */
+export function makeInserter(
+  client: ClickHouseClient,
+  ctx: DdlContext,
+  opts: { asyncInsert: boolean },
+): (batch: Batch) => Promise<void> {
+  const extra: ServerSettings = {};
+  if (opts.asyncInsert) Object.assign(extra, { async_insert: 1, wait_for_async_insert: 1, async_insert_deduplicate: 1 });
+  if (ctx.cluster) Object.assign(extra, { distributed_foreground_insert: 1 });
+  return async (batch) => {
+    const res = await client.exec({
+      query: `INSERT INTO ${qualified(ctx, batch.table)} FORMAT JSONEachRow`,
+      values: Readable.from([Buffer.from(batch.body)], { objectMode: false }),
+      clickhouse_settings: { ...extra, insert_deduplicate: 1, insert_deduplication_token: batch.token },
+    });
+    res.stream.resume();
+    await new Promise<void>((resolve) => {
+      res.stream.once('end', resolve);
+      res.stream.once('error', () => resolve());
+      res.stream.once('close', resolve);
+    });
+  };
+}
