@@ -1,4 +1,10 @@
-import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
+import type {
+  Attributes,
+  BatchObservableResult,
+  Histogram,
+  Meter,
+  ObservableCounter,
+} from '@opentelemetry/api';
 import type { AttemptRecord, CallRecord, SinkHealth } from '../core/call-record.js';
 import * as S from './semconv.js';
 
@@ -30,11 +36,15 @@ export function createCallMetrics(params: {
     unit: 's',
     advice: { explicitBucketBoundaries: [...S.DURATION_BUCKETS] },
   });
-  const cost = meter.createCounter(S.METRIC_SWITCHYARD_COST, {
+  // Counters are summed here and observed at collection time: a Map lookup on a short string key is
+  // far cheaper on the hot path than the SDK's per-record attribute hashing.
+  const cost = new CumulativeSums();
+  const calls = new CumulativeSums();
+  const costCounter = meter.createObservableCounter(S.METRIC_SWITCHYARD_COST, {
     description: 'Cost of upstream attempts in USD (attempts with an unknown price are not counted).',
     unit: 'USD',
   });
-  const calls = meter.createCounter(S.METRIC_SWITCHYARD_CALLS, {
+  const callsCounter = meter.createObservableCounter(S.METRIC_SWITCHYARD_CALLS, {
     description: 'Calls through the gateway, by feature, final provider, final model and outcome.',
     unit: '{call}',
   });
@@ -55,8 +65,10 @@ export function createCallMetrics(params: {
         result.observe(spooled, h.spooled, attrs);
         result.observe(dropped, h.spoolDroppedTotal, attrs);
       }
+      cost.observeInto(result, costCounter);
+      calls.observeInto(result, callsCounter);
     },
-    [spooled, dropped],
+    [spooled, dropped, costCounter, callsCounter],
   );
 
   return {
@@ -74,11 +86,12 @@ export function createCallMetrics(params: {
           cost,
         });
       }
-      calls.add(1, {
-        [S.ATTR_SWITCHYARD_FEATURE]: feature,
-        [S.ATTR_SWITCHYARD_PROVIDER]: record.finalProvider,
-        [S.ATTR_SWITCHYARD_MODEL]: record.finalModel,
-        [S.ATTR_SWITCHYARD_OUTCOME]: record.outcome,
+      calls.add({
+        feature,
+        provider: record.finalProvider,
+        model: record.finalModel,
+        outcome: record.outcome,
+        value: 1,
       });
     },
   };
@@ -92,7 +105,7 @@ function recordAttempt(p: {
   tokenUsage: Histogram;
   duration: Histogram;
   ttfc: Histogram;
-  cost: Counter;
+  cost: CumulativeSums;
 }): void {
   const { a } = p;
   const attrs: Attributes = {
@@ -120,10 +133,34 @@ function recordAttempt(p: {
     });
   }
   if (a.costUsd !== null && a.costUsd > 0) {
-    p.cost.add(a.costUsd, {
+    p.cost.add({ feature: p.feature, provider: a.provider, model: a.model, value: a.costUsd });
+  }
+}
+
+/** Monotonic sums by feature, provider, model (and outcome), read by an observable counter. */
+class CumulativeSums {
+  private readonly series = new Map<string, { attributes: Attributes; value: number }>();
+
+  add(p: { feature: string; provider: string; model: string; outcome?: string; value: number }): void {
+    const key =
+      p.outcome === undefined
+        ? `${p.feature}\u0001${p.provider}\u0001${p.model}`
+        : `${p.feature}\u0001${p.provider}\u0001${p.model}\u0001${p.outcome}`;
+    const found = this.series.get(key);
+    if (found !== undefined) {
+      found.value += p.value;
+      return;
+    }
+    const attributes: Attributes = {
       [S.ATTR_SWITCHYARD_FEATURE]: p.feature,
-      [S.ATTR_SWITCHYARD_PROVIDER]: a.provider,
-      [S.ATTR_SWITCHYARD_MODEL]: a.model,
-    });
+      [S.ATTR_SWITCHYARD_PROVIDER]: p.provider,
+      [S.ATTR_SWITCHYARD_MODEL]: p.model,
+    };
+    if (p.outcome !== undefined) attributes[S.ATTR_SWITCHYARD_OUTCOME] = p.outcome;
+    this.series.set(key, { attributes, value: p.value });
+  }
+
+  observeInto(result: BatchObservableResult, counter: ObservableCounter): void {
+    for (const s of this.series.values()) result.observe(counter, s.value, s.attributes);
   }
 }

@@ -114,13 +114,7 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
   });
   sdk.start();
 
-  const recorder = createRecorder({
-    tracerProvider: trace.getTracerProvider(),
-    meterProvider: metrics.getMeterProvider(),
-    sinks: settings.sinks,
-    captureContent: settings.captureContent,
-    sinkHealth: settings.sinkHealth,
-  });
+  const recorder = globalRecorder(settings);
 
   let stopped = false;
   return {
@@ -146,6 +140,17 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
   };
 }
 
+/** The recorder over the global providers NodeSDK registered (no-op ones when it is disabled). */
+function globalRecorder(settings: TelemetrySettings): SwitchyardRecorder {
+  return createRecorder({
+    tracerProvider: trace.getTracerProvider(),
+    meterProvider: metrics.getMeterProvider(),
+    sinks: settings.sinks,
+    captureContent: settings.captureContent,
+    sinkHealth: settings.sinkHealth,
+  });
+}
+
 function releaseGlobals(): void {
   trace.disable();
   metrics.disable();
@@ -156,13 +161,7 @@ function releaseGlobals(): void {
 
 /** OTEL_SDK_DISABLED: no SDK, no-op spans and metrics; the sinks still get every record. */
 function disabledTelemetry(settings: TelemetrySettings, info: ResourceInfo): Telemetry {
-  const recorder = createRecorder({
-    tracerProvider: trace.getTracerProvider(),
-    meterProvider: metrics.getMeterProvider(),
-    sinks: settings.sinks,
-    captureContent: settings.captureContent,
-    sinkHealth: settings.sinkHealth,
-  });
+  const recorder = globalRecorder(settings);
   return {
     recorder,
     prometheusHandler: (_req, res) => {
