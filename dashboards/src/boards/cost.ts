@@ -17,9 +17,9 @@ const workload = sql`concat(${c.namespace}, '/', ${c.workload})`;
 const cacheSavings = sql`${c.cache_read_tokens} * ${cacheSavingPerToken(c.final_model)}`;
 
 function spendOverTime<const L extends string>(label: L, by: Expr) {
-  return select<'time' | L | 'cost_usd'>({
+  return select<'time' | L | 'spend_usd'>({
     from: aiCalls,
-    select: { time, [label]: by, cost_usd: fn.sum(cost) } as Record<'time' | L | 'cost_usd', Expr>,
+    select: { time, [label]: by, spend_usd: fn.sum(cost) } as Record<'time' | L | 'spend_usd', Expr>,
     where: ledgerFilters(),
     groupBy: ['time', label],
     orderBy: [['time', 'ASC'], [label, 'ASC']],
@@ -31,7 +31,7 @@ export function costDashboard() {
     stat({
       title: 'Spend',
       description: 'sum(cost_usd) over the time range. Calls with an unknown price (cost_usd NULL) count as 0.',
-      sql: select({ from: aiCalls, select: { cost_usd: fn.sum(cost) }, where: ledgerFilters() }),
+      sql: select({ from: aiCalls, select: { spend_usd: fn.sum(cost) }, where: ledgerFilters() }),
       unit: 'currencyUSD',
       width: 5,
     }),
@@ -102,7 +102,7 @@ export function costDashboard() {
     timeseries({
       title: 'Spend per workload',
       description: 'USD per interval, one series per namespace/workload (from the Kubernetes downward API).',
-      sql: spendOverTime('workload', workload),
+      sql: spendOverTime('ns_workload', workload),
       unit: 'currencyUSD',
       width: 12,
       stacked: true,
@@ -130,19 +130,19 @@ export function costDashboard() {
         from: aiCalls,
         select: {
           feature: c.feature,
-          workload,
+          ns_workload: workload,
           calls: fn.count(),
-          cost_usd: fn.sum(cost),
+          spend_usd: fn.sum(cost),
           share: sql`${fn.sum(cost)} / nullIf(sum(${fn.sum(cost)}) OVER (), 0)`,
         },
         where: ledgerFilters(),
-        groupBy: ['feature', 'workload'],
-        orderBy: [['cost_usd', 'DESC'], ['feature', 'ASC'], ['workload', 'ASC']],
+        groupBy: ['feature', 'ns_workload'],
+        orderBy: [['spend_usd', 'DESC'], ['feature', 'ASC'], ['ns_workload', 'ASC']],
         limit: 20,
       }),
       unit: 'short',
       width: 12,
-      overrides: [unitOverride('cost_usd', 'currencyUSD'), unitOverride('share', 'percentunit')],
+      overrides: [unitOverride('spend_usd', 'currencyUSD'), unitOverride('share', 'percentunit')],
     }),
     table({
       title: 'Cache savings per model',
@@ -151,9 +151,9 @@ export function costDashboard() {
         from: aiCalls,
         select: {
           model,
-          cache_read_tokens: fn.sum(c.cache_read_tokens),
+          cached_tokens: fn.sum(c.cache_read_tokens),
           saved_usd: fn.sum(cacheSavings),
-          priced: isListedModel(c.final_model),
+          priced: sql`toBool(${isListedModel(c.final_model)})`,
         },
         where: [...ledgerFilters(), sql`${c.cache_read_tokens} > 0`],
         groupBy: ['model', 'priced'],

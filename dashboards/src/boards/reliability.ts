@@ -163,14 +163,14 @@ export function reliabilityDashboard() {
       sql: select({
         from: aiCalls,
         select: {
-          fallback_path: c.fallback_path_str,
+          fallback_chain: c.fallback_path_str,
           saved_calls: fn.count(),
           features: sql`arrayStringConcat(arraySort(groupUniqArray(${c.feature})), ', ')`,
           p95_ms: fn.quantile(0.95, c.latency_ms),
         },
         where: [...ledgerFilters(), fellBack, sql`${c.outcome} = 'ok'`],
-        groupBy: ['fallback_path'],
-        orderBy: [['saved_calls', 'DESC'], ['fallback_path', 'ASC']],
+        groupBy: ['fallback_chain'],
+        orderBy: [['saved_calls', 'DESC'], ['fallback_chain', 'ASC']],
       }),
       unit: 'short',
       width: 12,

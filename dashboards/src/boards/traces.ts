@@ -21,7 +21,7 @@ const callColumns = {
   model: sql`concat(${c.final_provider}, '/', ${c.final_model})`,
   latency_ms: c.latency_ms,
   attempts: c.attempt_count,
-  fallback_path: c.fallback_path_str,
+  fallback_chain: c.fallback_path_str,
   trace_id: c.trace_id,
 };
 

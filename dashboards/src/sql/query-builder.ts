@@ -19,6 +19,14 @@ export interface SelectSpec<A extends string> {
 
 export function select<const A extends string>(spec: SelectSpec<A>): Expr {
   const ref = (x: A | Expr) => (x instanceof Expr ? x.sql : x);
+  if (!(spec.from instanceof Expr)) {
+    const table = spec.from;
+    for (const [alias, e] of Object.entries(spec.select) as [A, Expr][]) {
+      // ClickHouse resolves a name to the alias first: `sum(x) AS x` or `length(x)` under `y AS x`
+      // would silently read the alias. Keep aliases off column names unless they are that column.
+      if (alias in table.columns && e.sql !== alias) throw new Error(`alias ${alias} shadows a column of ${table.name}`);
+    }
+  }
   const columns = (Object.entries(spec.select) as [A, Expr][]).map(([alias, e]) =>
     e.sql === alias ? `  ${alias}` : `  ${e.sql} AS ${alias}`,
   );
