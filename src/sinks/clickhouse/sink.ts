@@ -34,18 +34,28 @@ export interface ClickHouseSinkOptions {
 
 export async function createClickHouseSink(settings: ClickHouseSettings, opts: ClickHouseSinkOptions): Promise<ClickHouseSink> {
   const target = resolveTarget(settings, opts.env);
-  const client: ClickHouseClient = await openClient(target, { requestTimeoutMs: settings.request_timeout_ms });
+  // Opened on first use and re-tried on every insert until it works: an embedded data dir locked by
+  // another process is an outage like a server that is down (records spool, then replay).
+  let client: ClickHouseClient | null = null;
+  let insertRows: ((batch: Batch) => Promise<void>) | null = null;
+  const connect = async () => {
+    if (!client) {
+      client = await openClient(target, { requestTimeoutMs: settings.request_timeout_ms });
+      insertRows = makeInserter(client, ctx, { asyncInsert: settings.async_insert });
+    }
+    return { client, insertRows: insertRows as (batch: Batch) => Promise<void> };
+  };
   const ctx: DdlContext = { database: settings.database };
   if (settings.cluster) ctx.cluster = settings.cluster;
   if (settings.ttl_days) ctx.ttlDays = settings.ttl_days;
-  const insertRows = makeInserter(client, ctx, { asyncInsert: settings.async_insert });
   let schemaReady = !settings.auto_migrate;
   const insert = async (batch: Batch) => {
+    const c = await connect();
     if (!schemaReady) {
-      await migrate(client, ctx);
+      await migrate(c.client, ctx);
       schemaReady = true;
     }
-    await insertRows(batch);
+    await c.insertRows(batch);
   };
 
   const spool = new Spool(settings.spool.dir, settings.spool.max_bytes, opts.log);
@@ -97,7 +107,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       closed = true;
       sealAll();
       await delivery.close(settings.request_timeout_ms);
-      await client.close().catch(() => undefined);
+      await client?.close().catch(() => undefined);
     },
     health() {
       let queued = delivery.pendingRows;
