@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseListenAddress } from '../../src/config/listen-address.js';
+import { loadConfigText } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -82,6 +83,8 @@ describe('docker-compose.yaml', () => {
     const mount = (svc('switchyard').volumes ?? []).find((v) => v.split(':')[1] === '/etc/switchyard');
     assert.equal(mount, './switchyard:/etc/switchyard:ro', 'config directory mounted whole, for hot reload');
     assert.deepEqual(svc('switchyard').command, ['serve', '--config', '/etc/switchyard/switchyard.yaml']);
+    // The sidecar's own loader: presets, cross-references, the clickhouse section.
+    loadConfigText(read('switchyard/switchyard.yaml'), { source: 'switchyard.yaml', env: {} });
     const parsed = configSchema.safeParse(parse(read('switchyard/switchyard.yaml')));
     assert.ok(parsed.success, parsed.success ? '' : parsed.error.message);
     const config = parsed.data;

@@ -8,6 +8,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container, PodSpec, Service } from 'kubernetes-types/core/v1.js';
 import type { MutatingWebhookConfiguration } from 'kubernetes-types/admissionregistration/v1.js';
 import { parseAllDocuments } from 'yaml';
+import { loadConfigText } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { parseListenAddress } from '../../src/config/listen-address.js';
 import {
@@ -103,6 +104,10 @@ function configFrom(objs: K8sObject[], name: string) {
   const cm = find<{ data: Record<string, string> }>(objs, 'ConfigMap', name);
   const text = cm.data['switchyard.yaml'];
   assert.ok(text, `${name} has no switchyard.yaml`);
+  // The sidecar's own loader too; key files exist only in the pod, so stand in literal keys.
+  const keyFiles = /api_key_file: \/var\/run\/secrets\/switchyard\/[\w-]+/g;
+  assert.ok(keyFiles.test(text), 'keys come from the mounted Secret');
+  loadConfigText(text.replace(keyFiles, 'api_key: test-key'), { source: name, env: {} });
   const parsed = configSchema.safeParse(parseAllDocuments(text)[0]?.toJS());
   assert.ok(parsed.success, `${name}: ${parsed.success ? '' : parsed.error.message}`);
   return parsed.data;
