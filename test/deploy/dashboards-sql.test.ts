@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { ruleSpecs } from '../../dashboards/src/alerts/rules.js';
 import { CACHE_PRICES } from '../../dashboards/src/cache-prices.js';
-import { demoTraffic, DEMO_END_MS } from '../../dashboards/src/demo/demo-traffic.js';
+import { demoTraffic, DEMO_END_MS, DEMO_START_MS } from '../../dashboards/src/demo/demo-traffic.js';
 import { seedClickHouse, spanRows, type SpanRow } from '../../dashboards/src/demo/seed-clickhouse.js';
 import { dashboards } from '../../dashboards/src/generate.js';
 import { type ExpandContext, expandMacros } from '../../dashboards/src/sql/expand-macros.js';
+import { panelSql, renderSvg } from '../../dashboards/src/render-cost-chart.js';
 import { traceViewSql } from '../../dashboards/src/trace-links.js';
 import { VARIABLES } from '../../dashboards/src/variables.js';
 import type { AiCallRow } from '../../src/sinks/clickhouse/rows/ai-call-row.js';
@@ -367,6 +369,14 @@ describe('dashboard and alert SQL on a real ClickHouse', () => {
       'sy-error-rate-provider:anthropic',
       'sy-fallback-spike:support-chat',
     ]);
+  });
+
+  test('docs/images/cost-per-feature.svg is the Spend per feature panel over the demo ledger, re-rendered', async () => {
+    const ctx: Ctx = { ...ALL, from: new Date(DEMO_START_MS), to: new Date(DEMO_END_MS), intervalSeconds: 900 };
+    const rows = (await run(panelSql('Spend per feature'), ctx)) as { time: string; feature: string; spend_usd: number }[];
+    assert.deepEqual(normalize(rows), normalize(PANELS['Spend per feature']?.(inCtx(ledger, ctx), ctx) ?? []));
+    const committed = readFileSync(new URL('../../docs/images/cost-per-feature.svg', import.meta.url), 'utf8');
+    assert.equal(renderSvg(rows), committed, 'stale picture: run npx tsx dashboards/src/render-cost-chart.ts');
   });
 
   test('macros left unexpanded are caught, not run', () => {
