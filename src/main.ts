@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Server } from 'node:http';
 import type { CallSink, ResourceInfo } from './core/call-record.js';
 import { createLogger, type Logger } from './core/log.js';
@@ -6,8 +7,8 @@ import { formatListenAddress } from './config/listen-address.js';
 import type { Config } from './config/types.js';
 import { type ConfigHolder, watchConfig } from './config/watch.js';
 import type { GatewayDeps } from './gateway/deps.js';
-import { createCostFn } from './gateway/cost.js';
 import { UpstreamClient } from './gateway/upstream-client.js';
+import { createPricing } from './pricing/index.js';
 import { adapterFor } from './providers/index.js';
 import { createApiServer } from './server/api-server.js';
 import { createHealthServer } from './server/health-server.js';
@@ -71,9 +72,9 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
         captureContent: initial.telemetry.captureContent,
         sinks,
         sinkHealth: () => sinks.map((s) => s.health()),
-        extraSpanProcessors: sinks.flatMap((s) => ('spanProcessor' in s && s.spanProcessor ? [s.spanProcessor as never] : [])),
+        extraSpanProcessors: sinks.flatMap((s) => ('spanExporter' in s ? [new BatchSpanProcessor(s.spanExporter as SpanExporter)] : [])),
       });
-  const pricing = createCostFn({ overrides: () => current().pricing, log });
+  const pricing = createPricing({ overrides: () => current().pricing, log });
   const client = new UpstreamClient();
   const deps: GatewayDeps = {
     client,
@@ -112,12 +113,15 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
     config_hash: initial.hash,
     features: [...initial.features.keys()],
     sinks: sinks.map((s) => s.name),
-    ...(simulator ? { simulator: 'local simulator (not a real provider) on ' + formatListenAddress(initial.simulator as { host: string; port: number }) } : {}),
+    ...(simulator ? { simulator: `local simulator (not a real provider) on ${formatListenAddress(initial.simulator as { host: string; port: number })}` } : {}),
   });
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (reason = 'shutdown') =>
-    (stopping ??= (async () => {
+  const shutdown = (reason = 'shutdown'): Promise<void> => {
+    if (!stopping) stopping = stop(reason);
+    return stopping;
+  };
+  const stop = async (reason: string): Promise<void> => {
       draining = true;
       log.info('switchyard draining', { reason, inflight: api.inflight() });
       holder?.close();
@@ -136,9 +140,12 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
       await client.close().catch(() => undefined);
       await new Promise<void>((resolve) => health.close(() => resolve()));
       health.closeAllConnections();
-      if (simulator) await new Promise<void>((resolve) => (simulator.closeAllConnections(), simulator.close(() => resolve())));
+      if (simulator) {
+        simulator.closeAllConnections();
+        await new Promise<void>((resolve) => simulator.close(() => resolve()));
+      }
       log.info('switchyard stopped', { reason });
-    })());
+  };
 
   return {
     apiUrl: urlOf(apiAddr),

@@ -25,6 +25,10 @@ features:
     retry: { max_attempts: 2, initial_backoff_ms: 100, max_backoff_ms: 2000 }
     timeout_ms: 30000
 default_feature: demo
+pricing:
+  # Simulated prices (USD per 1M tokens) so the demo ledger shows costs; not a real price list.
+  local-simulator/sim-fast: { input: 0.15, output: 0.60, cached_input: 0.075 }
+  local-simulator/sim-smart: { input: 2.50, output: 10.00, cached_input: 1.25 }
 telemetry:
   service_name: switchyard
   capture_content: false

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type PriceOverrideInput, pricingOverridesSchema } from '../pricing/overrides-schema.js';
 import { parseListenAddress } from './listen-address.js';
 
 /**
@@ -52,13 +53,6 @@ export const featureSchema = z.strictObject({
   fallback_on_client_error: z.boolean().default(false),
 });
 
-export const priceSchema = z.strictObject({
-  input: z.number().nonnegative(),
-  output: z.number().nonnegative(),
-  cached_input: z.number().nonnegative().optional(),
-  cache_write: z.number().nonnegative().optional(),
-  reasoning: z.number().nonnegative().optional(),
-});
 
 export const telemetrySchema = z
   .strictObject({
@@ -70,6 +64,7 @@ export const telemetrySchema = z
       })
       .optional(),
     capture_content: z.boolean().default(false),
+    /** Validated by the ClickHouse sink's own schema (validate-sections.ts); `false` turns the ledger off. */
     clickhouse: z.unknown().optional(),
   })
   .prefault({});
@@ -80,7 +75,7 @@ export const configSchema = z.strictObject({
   models: z.record(name, targetSchema).default({}),
   features: z.record(name, featureSchema),
   default_feature: name.optional(),
-  pricing: z.record(name, priceSchema).default({}),
+  pricing: pricingOverridesSchema.default({}),
   telemetry: telemetrySchema,
   simulator: z
     .strictObject({
@@ -94,4 +89,4 @@ export const configSchema = z.strictObject({
 export type RawConfig = z.infer<typeof configSchema>;
 export type RawProvider = z.infer<typeof providerSchema>;
 export type RawFeature = z.infer<typeof featureSchema>;
-export type RawPrice = z.infer<typeof priceSchema>;
+export type RawPrice = PriceOverrideInput;

@@ -26,7 +26,11 @@ export function watchConfig(opts: { path: string; initial: Config; log: Logger; 
 
   const rewatch = () => {
     const dirs = new Set(current.watchedFiles.map((f) => dirname(f)));
-    for (const [dir, w] of watchers) if (!dirs.has(dir)) (w.close(), watchers.delete(dir));
+    for (const [dir, w] of watchers) {
+      if (dirs.has(dir)) continue;
+      w.close();
+      watchers.delete(dir);
+    }
     for (const dir of dirs) {
       if (watchers.has(dir)) continue;
       try {

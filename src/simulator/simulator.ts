@@ -41,15 +41,20 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, errorRate: number, random: () => number): void {
   const path = (req.url ?? '').split('?')[0];
-  if (req.method === 'GET' && path === '/v1/models') return json(res, 200, { object: 'list', data: [{ id: 'sim-fast', object: 'model', created: 0, owned_by: 'simulator' }] });
+  if (req.method === 'GET' && path === '/v1/models') {
+    json(res, 200, { object: 'list', data: [{ id: 'sim-fast', object: 'model', created: 0, owned_by: 'simulator' }] });
+    return;
+  }
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
   } catch {
-    return json(res, 400, { error: { message: 'invalid JSON', type: 'invalid_request_error', param: null, code: null } });
+    json(res, 400, { error: { message: 'invalid JSON', type: 'invalid_request_error', param: null, code: null } });
+    return;
   }
   if (random() < errorRate) {
-    return json(res, 503, { error: { message: 'The simulator is overloaded (simulated error).', type: 'server_error', param: null, code: null } });
+    json(res, 503, { error: { message: 'The simulator is overloaded (simulated error).', type: 'server_error', param: null, code: null } });
+    return;
   }
   const model = typeof body.model === 'string' ? body.model : 'sim-fast';
   const messages = Array.isArray(body.messages) ? body.messages : [];
@@ -57,20 +62,24 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, errorRat
   const inputTokens = Math.round(promptTokens);
   if (path === '/v1/embeddings') {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
-    return json(res, 200, {
+    json(res, 200, {
       object: 'list',
       model,
       data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: Array.from({ length: 8 }, (_, i) => Number(((index + 1) * (i + 1) * 0.01).toFixed(4))) })),
       usage: { prompt_tokens: inputTokens, total_tokens: inputTokens },
     });
+    return;
   }
-  if (path !== '/v1/chat/completions') return json(res, 404, { error: { message: `simulator has no ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' } });
+  if (path !== '/v1/chat/completions') {
+    json(res, 404, { error: { message: `simulator has no ${path}`, type: 'invalid_request_error', param: null, code: 'not_found' } });
+    return;
+  }
   const id = `chatcmpl-sim${randomBytes(6).toString('hex')}`;
   const created = Math.floor(Date.now() / 1000);
   const outputTokens = WORDS.length;
   const usage = { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens };
   if (body.stream !== true) {
-    return json(res, 200, {
+    json(res, 200, {
       id,
       object: 'chat.completion',
       created,
@@ -78,6 +87,7 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, errorRat
       choices: [{ index: 0, message: { role: 'assistant', content: WORDS.join(' ') }, finish_reason: 'stop' }],
       usage,
     });
+    return;
   }
   const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });

@@ -81,7 +81,7 @@ describe('bad input gets an exact OpenAI-style error', () => {
 
   test('a provider answering garbage with 200 is a 502 after retries, naming no secret', async () => {
     upstream.enqueue({ kind: 'bytes', status: 200, contentType: 'application/json', body: Buffer.from('<html>oops</html>') });
-    const res = await send(chat, { body: '{"model":"x","messages":[]}' });
+    const res = await send(chat, { body: '{"model":"fast","messages":[]}' });
     assert.equal(res.status, 502);
     const parsed = JSON.parse(res.body) as { error: { type: string; code: string; message: string } };
     assert.equal(parsed.error.type, 'api_error');
