@@ -240,8 +240,20 @@ export const RESPONSE_CASES: ResponseCase[] = [
     finishReasons: ['tool_calls'],
     usage: { inputTokens: 75, outputTokens: 51, cacheReadTokens: 0, reasoningTokens: 0 },
   },
-  { fixture: 'openai/embeddings-float', preset: 'openai', operation: 'embeddings', model: 'text-embedding-3-small', usage: { inputTokens: 8 } },
-  { fixture: 'openai/embeddings-base64', preset: 'openai', operation: 'embeddings', model: 'text-embedding-3-small', usage: { inputTokens: 5 } },
+  {
+    fixture: 'openai/embeddings-float',
+    preset: 'openai',
+    operation: 'embeddings',
+    model: 'text-embedding-3-small',
+    usage: { inputTokens: 8 },
+  },
+  {
+    fixture: 'openai/embeddings-base64',
+    preset: 'openai',
+    operation: 'embeddings',
+    model: 'text-embedding-3-small',
+    usage: { inputTokens: 5 },
+  },
   {
     fixture: 'deepseek/chat-completion-reasoning',
     preset: 'deepseek',

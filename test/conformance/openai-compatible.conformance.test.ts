@@ -107,7 +107,9 @@ describe('stream scenarios × every stream fixture', () => {
           const r = runStream(fx.body, { seed });
           assert.equal(r.error, undefined, `seed ${seed}: ${r.error?.message}`);
           // Hand-derived files start with `:` comment lines, which are dropped before the first event.
-          const expected = c.fixture.startsWith('hand-derived/') ? Buffer.from(fx.body.toString('utf8').replace(/^(:[^\n]*\n)+\n/, '')) : fx.body;
+          const expected = c.fixture.startsWith('hand-derived/')
+            ? Buffer.from(fx.body.toString('utf8').replace(/^(:[^\n]*\n)+\n/, ''))
+            : fx.body;
           assert.deepEqual(r.out, expected, `seed ${seed}`);
         }
       });
@@ -172,7 +174,11 @@ describe('stream scenarios × every stream fixture', () => {
 
       test('a malformed chunk mid-stream → upstream_bad_response, earlier events forwarded', () => {
         const first = afterFirstDataEvent(fx.body);
-        const body = Buffer.concat([fx.body.subarray(0, first), Buffer.from('data: {"id":"x","choices":[{"delta":\n\n'), fx.body.subarray(first)]);
+        const body = Buffer.concat([
+          fx.body.subarray(0, first),
+          Buffer.from('data: {"id":"x","choices":[{"delta":\n\n'),
+          fx.body.subarray(first),
+        ]);
         const r = runStream(body, { seed: 13 });
         assert.equal(r.error?.kind, 'upstream_bad_response');
         assert.ok(r.out.length > 0 && r.out.length <= first);
@@ -180,7 +186,8 @@ describe('stream scenarios × every stream fixture', () => {
 
       test('an error event mid-stream → StreamStep.error with the upstream message, keys redacted', () => {
         const first = afterFirstDataEvent(fx.body);
-        const err = 'data: {"error":{"message":"Overloaded, key sk-proj-abcdef1234567890 throttled","type":"server_error","code":null}}\n\n';
+        const err =
+          'data: {"error":{"message":"Overloaded, key sk-proj-abcdef1234567890 throttled","type":"server_error","code":null}}\n\n';
         const r = runStream(Buffer.concat([fx.body.subarray(0, first), Buffer.from(err), fx.body.subarray(first)]), { seed: 17 });
         assert.ok(r.error instanceof GatewayError);
         assert.equal(r.error.kind, 'upstream_server_error');
@@ -195,7 +202,13 @@ describe('non-stream scenarios × every response fixture', () => {
   for (const c of RESPONSE_CASES) {
     test(`${c.fixture}: body untouched; usage, model, id, finish reasons exact`, () => {
       const fx = loadFixture(c.fixture);
-      const parsed = adapter.parseResponse({ operation: c.operation, status: fx.status, headers: { 'content-type': fx.contentType }, body: fx.body, model: 'requested' });
+      const parsed = adapter.parseResponse({
+        operation: c.operation,
+        status: fx.status,
+        headers: { 'content-type': fx.contentType },
+        body: fx.body,
+        model: 'requested',
+      });
       assert.equal(parsed.body, fx.body);
       assert.equal(parsed.contentType, fx.contentType);
       assert.deepEqual(parsed.usage, c.usage);
@@ -206,7 +219,12 @@ describe('non-stream scenarios × every response fixture', () => {
 
     test(`${c.fixture}: garbage and truncated bodies → upstream_bad_response`, () => {
       const fx = loadFixture(c.fixture);
-      for (const body of [Buffer.from('<html>502 Bad Gateway</html>'), fx.body.subarray(0, Math.floor(fx.body.length / 2)), Buffer.from('[]'), Buffer.from('{"object":"list"}')]) {
+      for (const body of [
+        Buffer.from('<html>502 Bad Gateway</html>'),
+        fx.body.subarray(0, Math.floor(fx.body.length / 2)),
+        Buffer.from('[]'),
+        Buffer.from('{"object":"list"}'),
+      ]) {
         assert.throws(
           () => adapter.parseResponse({ operation: c.operation, status: 200, headers: {}, body, model: 'm' }),
           (e: unknown) => e instanceof GatewayError && e.kind === 'upstream_bad_response' && e.upstreamStatus === 200,
@@ -233,7 +251,13 @@ describe('error scenarios × every error fixture', () => {
 
     test(`${c.fixture} with a garbage body keeps the kind, with a generic message`, () => {
       const fx = loadFixture(c.fixture);
-      const e = adapter.parseError({ operation: 'chat', status: fx.status, headers: {}, body: Buffer.from('<html>oops</html>'), model: 'm' });
+      const e = adapter.parseError({
+        operation: 'chat',
+        status: fx.status,
+        headers: {},
+        body: Buffer.from('<html>oops</html>'),
+        model: 'm',
+      });
       assert.equal(e.kind, c.kind);
       assert.equal(e.message, `Upstream returned HTTP ${fx.status}.`);
       assert.equal(e.code, c.kind);

@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { freePort, type LocalServer, startLocalClickHouse } from '../../src/sinks/clickhouse/local-server.js';
+import { openClient } from '../../src/sinks/clickhouse/open-client.js';
+import type { ClickHouseTarget } from '../../src/sinks/clickhouse/target.js';
 
 /**
  * A real ClickHouse HTTP server (chDB's libchdb.so behind scripts/clickhouse-dev.py) on a free
@@ -51,4 +54,62 @@ export async function startClickHouseServer(opts: { dataDir?: string; port?: num
     },
   };
   return server;
+}
+
+/**
+ * One ClickHouse for a suite that runs against both kinds: a real server over HTTP, or the
+ * embedded chDB in this process (one data dir per process; scenarios use separate databases).
+ */
+export type BackendKind = 'server' | 'embedded';
+export const BACKENDS: readonly BackendKind[] = ['server', 'embedded'];
+
+export interface TestBackend {
+  kind: BackendKind;
+  /** `telemetry.clickhouse` connection fields for this backend (url, or path for embedded). */
+  connection: { url?: string; path?: string };
+  /** The same connection as `switchyard` CLI flags. */
+  cliFlags: string[];
+  /** Present for `server`: stop/start it for fault tests. */
+  server?: TestClickHouseServer;
+  /** A client for assertions (shares the process's chDB session when embedded). */
+  client(): Promise<ClickHouseClient>;
+  dispose(): Promise<void>;
+}
+
+export async function startBackend(kind: BackendKind): Promise<TestBackend> {
+  const clients: ClickHouseClient[] = [];
+  const open = async (target: ClickHouseTarget) => {
+    const c = await openClient(target);
+    clients.push(c);
+    return c;
+  };
+  const closeClients = async () => {
+    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
+  };
+  if (kind === 'server') {
+    const server = await startClickHouseServer();
+    return {
+      kind,
+      connection: { url: server.url },
+      cliFlags: ['--url', server.url],
+      server,
+      client: () => open({ kind: 'http', url: server.url, label: server.url }),
+      async dispose() {
+        await closeClients();
+        await server.dispose();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-chdb-'));
+  const path = join(dir, 'data');
+  return {
+    kind,
+    connection: { path },
+    cliFlags: ['--path', path],
+    client: () => open({ kind: 'embedded', path, label: path }),
+    async dispose() {
+      await closeClients();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

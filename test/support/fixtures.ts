@@ -57,9 +57,7 @@ export function frame(framing: Framing, bytes: Buffer): Buffer {
     .filter((l) => l.trim() !== '');
   if (framing === 'jsonl-openai-chat') return Buffer.from(`${lines.map((l) => `data: ${l}\n\n`).join('')}data: [DONE]\n\n`);
   if (framing === 'jsonl-gemini') return Buffer.from(lines.map((l) => `data: ${l}\r\n\r\n`).join(''));
-  return Buffer.from(
-    lines.map((l) => `event: ${(JSON.parse(l) as { type: string }).type}\ndata: ${l}\n\n`).join(''),
-  );
+  return Buffer.from(lines.map((l) => `event: ${(JSON.parse(l) as { type: string }).type}\ndata: ${l}\n\n`).join(''));
 }
 
 function stripExt(file: string): string {
@@ -71,13 +69,29 @@ function loadHandDerived(name: string): LoadedFixture | undefined {
   const base = name.replace(/^hand-derived\//, '');
   const sse = join(HAND_DERIVED_DIR, `${base}.sse`);
   if (existsSync(sse)) {
-    return { name, provider: base.split('-')[0] ?? base, status: 200, contentType: 'text/event-stream; charset=utf-8', body: readFileSync(sse), stream: true, framing: 'raw' };
+    return {
+      name,
+      provider: base.split('-')[0] ?? base,
+      status: 200,
+      contentType: 'text/event-stream; charset=utf-8',
+      body: readFileSync(sse),
+      stream: true,
+      framing: 'raw',
+    };
   }
   const json = join(HAND_DERIVED_DIR, `${base}.json`);
   if (existsSync(json)) {
     const source = readFileSync(join(HAND_DERIVED_DIR, `${base}.source.md`), 'utf8');
     const status = Number(/^status:\s*(\d{3})/m.exec(source)?.[1] ?? 200);
-    return { name, provider: base.split('-')[0] ?? base, status, contentType: 'application/json', body: readFileSync(json), stream: false, framing: 'raw' };
+    return {
+      name,
+      provider: base.split('-')[0] ?? base,
+      status,
+      contentType: 'application/json',
+      body: readFileSync(json),
+      stream: false,
+      framing: 'raw',
+    };
   }
   return undefined;
 }

@@ -7,7 +7,15 @@ import type { AddressInfo } from 'node:net';
  * a status with Retry-After, a connection reset, a hang, a stream cut short.
  */
 export type Reply =
-  | { kind: 'bytes'; status: number; contentType: string; body: Buffer; headers?: Record<string, string>; chunkSize?: number; chunkDelayMs?: number }
+  | {
+      kind: 'bytes';
+      status: number;
+      contentType: string;
+      body: Buffer;
+      headers?: Record<string, string>;
+      chunkSize?: number;
+      chunkDelayMs?: number;
+    }
   | { kind: 'reset' }
   | { kind: 'hang' }
   /** Sends headers and the first `bytes` of body, then destroys the socket. */
@@ -38,7 +46,13 @@ export interface MockUpstream {
 }
 
 export function jsonReply(status: number, body: unknown, headers?: Record<string, string>): Reply {
-  return { kind: 'bytes', status, contentType: 'application/json', body: Buffer.from(JSON.stringify(body)), ...(headers ? { headers } : {}) };
+  return {
+    kind: 'bytes',
+    status,
+    contentType: 'application/json',
+    body: Buffer.from(JSON.stringify(body)),
+    ...(headers ? { headers } : {}),
+  };
 }
 
 export async function startMockUpstream(): Promise<MockUpstream> {

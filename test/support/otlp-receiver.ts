@@ -50,10 +50,7 @@ export interface OtlpReceiver {
   /** Raw JSON bodies of /v1/traces posts, for "this string appears nowhere" checks. */
   readonly rawTraceBodies: string[];
   waitForSpans(predicate: (spans: readonly ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
-  waitForMetrics(
-    predicate: (metrics: readonly ReceivedMetric[]) => boolean,
-    timeoutMs?: number,
-  ): Promise<ReceivedMetric[]>;
+  waitForMetrics(predicate: (metrics: readonly ReceivedMetric[]) => boolean, timeoutMs?: number): Promise<ReceivedMetric[]>;
   clear(): void;
   close(): Promise<void>;
 }

@@ -14,7 +14,14 @@ import { MINIMAX_PRICES, MISTRAL_PRICES, QWEN_PRICES, XAI_PRICES } from './other
 export const PRICE_TABLE_VERSION = '2026-11-24.1';
 
 export const PRICE_TABLE: readonly PriceEntry[] = Object.freeze(
-  [...OPENAI_PRICES, ...DEEPSEEK_PRICES, ...QWEN_PRICES, ...MOONSHOT_PRICES, ...GLM_PRICES, ...MISTRAL_PRICES, ...XAI_PRICES, ...MINIMAX_PRICES].map(
-    (e) => Object.freeze(e),
-  ),
+  [
+    ...OPENAI_PRICES,
+    ...DEEPSEEK_PRICES,
+    ...QWEN_PRICES,
+    ...MOONSHOT_PRICES,
+    ...GLM_PRICES,
+    ...MISTRAL_PRICES,
+    ...XAI_PRICES,
+    ...MINIMAX_PRICES,
+  ].map((e) => Object.freeze(e)),
 );

@@ -11,14 +11,32 @@ const AS_OF = '2026-11-24';
 
 export const XAI_PRICES: PriceEntry[] = [
   { model: 'grok-4', provider: 'xai', input: 3, cachedInput: 0.75, output: 15, source: XAI, asOf: AS_OF, note: '≤128k context tier.' },
-  { model: 'grok-4-fast', provider: 'xai', input: 0.2, cachedInput: 0.05, output: 0.5, source: XAI, asOf: AS_OF, note: '≤128k context tier.' },
+  {
+    model: 'grok-4-fast',
+    provider: 'xai',
+    input: 0.2,
+    cachedInput: 0.05,
+    output: 0.5,
+    source: XAI,
+    asOf: AS_OF,
+    note: '≤128k context tier.',
+  },
   { model: 'grok-3', provider: 'xai', input: 3, cachedInput: 0.75, output: 15, source: XAI, asOf: AS_OF },
   { model: 'grok-3-mini', provider: 'xai', input: 0.3, cachedInput: 0.075, output: 0.5, source: XAI, asOf: AS_OF },
   { model: 'grok-code-fast-1', provider: 'xai', input: 0.2, cachedInput: 0.02, output: 1.5, source: XAI, asOf: AS_OF },
 ];
 
 export const MISTRAL_PRICES: PriceEntry[] = [
-  { model: 'mistral-small', aliases: ['mistral-small-latest'], provider: 'mistral', input: 0.1, output: 0.3, source: MISTRAL, asOf: AS_OF, note: 'Mistral Small 3.x.' },
+  {
+    model: 'mistral-small',
+    aliases: ['mistral-small-latest'],
+    provider: 'mistral',
+    input: 0.1,
+    output: 0.3,
+    source: MISTRAL,
+    asOf: AS_OF,
+    note: 'Mistral Small 3.x.',
+  },
   { model: 'mistral-medium-2505', provider: 'mistral', input: 0.4, output: 2, source: MISTRAL, asOf: AS_OF },
   { model: 'mistral-large-2411', provider: 'mistral', input: 2, output: 6, source: MISTRAL, asOf: AS_OF },
   { model: 'codestral', aliases: ['codestral-latest'], provider: 'mistral', input: 0.3, output: 0.9, source: MISTRAL, asOf: AS_OF },

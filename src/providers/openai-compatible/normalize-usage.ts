@@ -24,8 +24,7 @@ export function normalizeOpenAiUsage(raw: unknown): Usage | undefined {
   const pDetails = isRecord(raw.prompt_tokens_details) ? raw.prompt_tokens_details : undefined;
   const cDetails = isRecord(raw.completion_tokens_details) ? raw.completion_tokens_details : undefined;
 
-  const cacheRead =
-    asCount(raw.prompt_cache_hit_tokens) ?? asCount(pDetails?.cached_tokens) ?? asCount(raw.cached_tokens);
+  const cacheRead = asCount(raw.prompt_cache_hit_tokens) ?? asCount(pDetails?.cached_tokens) ?? asCount(raw.cached_tokens);
   const cacheWrite = asCount(pDetails?.cache_creation_input_tokens);
   const reasoning = asCount(cDetails?.reasoning_tokens);
 
@@ -34,11 +33,7 @@ export function normalizeOpenAiUsage(raw: unknown): Usage | undefined {
   else if (total !== undefined && completion === undefined) usage.inputTokens = total;
   if (completion !== undefined) {
     const reasoningOutside =
-      reasoning !== undefined &&
-      reasoning > 0 &&
-      prompt !== undefined &&
-      total !== undefined &&
-      total === prompt + completion + reasoning;
+      reasoning !== undefined && reasoning > 0 && prompt !== undefined && total !== undefined && total === prompt + completion + reasoning;
     usage.outputTokens = reasoningOutside ? completion + reasoning : completion;
   }
   if (cacheRead !== undefined) usage.cacheReadTokens = cacheRead;

@@ -28,4 +28,3 @@ export function parseOpenAiError(input: UpstreamResponseInput): GatewayError {
 export function isSuccessStatus(status: number): boolean {
   return status >= 200 && status <= 299;
 }
-

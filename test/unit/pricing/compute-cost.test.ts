@@ -14,27 +14,60 @@ import type { PriceEntry } from '../../../src/pricing/index.js';
 test('gpt-4o-mini with a cache hit: every bucket priced separately, exact', () => {
   // openai/chat-completion-cached-tokens.json: 1149 in (1024 cached), 353 out.
   // (125 × 0.15 + 1024 × 0.075 + 353 × 0.6) / 1e6 = (18.75 + 76.8 + 211.8) / 1e6
-  const usd = computeCost({ provider: 'openai', model: 'gpt-4o-mini-2024-07-18', usage: { inputTokens: 1149, outputTokens: 353, cacheReadTokens: 1024, reasoningTokens: 0 } });
+  const usd = computeCost({
+    provider: 'openai',
+    model: 'gpt-4o-mini-2024-07-18',
+    usage: { inputTokens: 1149, outputTokens: 353, cacheReadTokens: 1024, reasoningTokens: 0 },
+  });
   assert.equal(usd, 0.00030735);
 });
 
 test('reasoning is part of output and priced at the output rate unless a reasoning price is set', () => {
   // gpt-5-nano: 11 in, 228 out of which 192 reasoning → (11 × 0.05 + 228 × 0.4) / 1e6
-  assert.equal(computeCost({ provider: 'openai', model: 'gpt-5-nano-2025-08-07', usage: { inputTokens: 11, outputTokens: 228, cacheReadTokens: 0, reasoningTokens: 192 } }), 0.00009175);
+  assert.equal(
+    computeCost({
+      provider: 'openai',
+      model: 'gpt-5-nano-2025-08-07',
+      usage: { inputTokens: 11, outputTokens: 228, cacheReadTokens: 0, reasoningTokens: 192 },
+    }),
+    0.00009175,
+  );
   // With an override that prices reasoning separately: (11 × 1 + 36 × 2 + 192 × 5) / 1e6
   const overrides = { 'gpt-5-nano': { input: 1, output: 2, reasoning: 5 } };
-  assert.equal(computeCost({ provider: 'openai', model: 'gpt-5-nano-2025-08-07', usage: { inputTokens: 11, outputTokens: 228, reasoningTokens: 192 }, overrides }), 0.001043);
+  assert.equal(
+    computeCost({
+      provider: 'openai',
+      model: 'gpt-5-nano-2025-08-07',
+      usage: { inputTokens: 11, outputTokens: 228, reasoningTokens: 192 },
+      overrides,
+    }),
+    0.001043,
+  );
 });
 
 test('DeepSeek cache hits use the cache-hit price', () => {
   // 339 in (320 hit), 83 out: (19 × 0.28 + 320 × 0.028 + 83 × 0.42) / 1e6 = (5.32 + 8.96 + 34.86) / 1e6
-  assert.equal(computeCost({ provider: 'deepseek', model: 'deepseek-reasoner', usage: { inputTokens: 339, outputTokens: 83, cacheReadTokens: 320, reasoningTokens: 39 } }), 0.00004914);
+  assert.equal(
+    computeCost({
+      provider: 'deepseek',
+      model: 'deepseek-reasoner',
+      usage: { inputTokens: 339, outputTokens: 83, cacheReadTokens: 320, reasoningTokens: 39 },
+    }),
+    0.00004914,
+  );
 });
 
 test('cache writes are priced at cache_write (MiniMax), reads at cached input', () => {
   // 10,000 in = 2,000 read + 3,000 write + 5,000 fresh; 1,000 out.
   // (5000 × 0.3 + 2000 × 0.03 + 3000 × 0.375 + 1000 × 1.2) / 1e6 = (1500 + 60 + 1125 + 1200) / 1e6
-  assert.equal(computeCost({ provider: 'minimax', model: 'MiniMax-M2', usage: { inputTokens: 10000, outputTokens: 1000, cacheReadTokens: 2000, cacheWriteTokens: 3000 } }), 0.003885);
+  assert.equal(
+    computeCost({
+      provider: 'minimax',
+      model: 'MiniMax-M2',
+      usage: { inputTokens: 10000, outputTokens: 1000, cacheReadTokens: 2000, cacheWriteTokens: 3000 },
+    }),
+    0.003885,
+  );
 });
 
 test('embeddings: input only', () => {
@@ -46,7 +79,11 @@ test('unknown price or unknown usage → null, never 0', () => {
   assert.equal(computeCost({ provider: 'x', model: 'doubao-1-5-pro-32k-250115', usage: { inputTokens: 10, outputTokens: 10 } }), null);
   assert.equal(computeCost({ provider: 'openai', model: 'gpt-4o', usage: undefined }), null);
   assert.equal(computeCost({ provider: 'openai', model: 'gpt-4o', usage: {} }), null);
-  assert.equal(computeCost({ provider: 'openai', model: 'gpt-4o', usage: { inputTokens: 0, outputTokens: 0 } }), 0, 'known price, zero tokens is a real 0');
+  assert.equal(
+    computeCost({ provider: 'openai', model: 'gpt-4o', usage: { inputTokens: 0, outputTokens: 0 } }),
+    0,
+    'known price, zero tokens is a real 0',
+  );
 });
 
 test('model matching: exact, dated/numbered snapshot, longest wins, variants do not match', () => {
@@ -86,24 +123,52 @@ test('overrides: provider-scoped beats model-wide beats the table; defaults for 
   assert.equal(resolvePrice({ provider: 'openai', model: 'gpt-4o', overrides })?.origin, 'override:gpt-4o');
   assert.equal(resolvePrice({ provider: 'openai', model: 'gpt-4o-mini', overrides })?.origin, 'table:gpt-4o-mini');
   // 1000 in (200 cached), 100 out: (800 × 0.8 + 200 × 0.16 + 100 × 2) / 1e6
-  assert.equal(computeCost({ provider: 'qwen-cn', model: 'qwen-plus', usage: { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 200 }, overrides }), 0.000872);
-  assert.equal(computeCost({ provider: 'qwen-intl', model: 'qwen-plus', usage: { inputTokens: 1000, outputTokens: 100 }, overrides }), null);
+  assert.equal(
+    computeCost({
+      provider: 'qwen-cn',
+      model: 'qwen-plus',
+      usage: { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 200 },
+      overrides,
+    }),
+    0.000872,
+  );
+  assert.equal(
+    computeCost({ provider: 'qwen-intl', model: 'qwen-plus', usage: { inputTokens: 1000, outputTokens: 100 }, overrides }),
+    null,
+  );
 });
 
 test('over-reported buckets are clamped, never negative', () => {
-  assert.equal(computeCost({ provider: 'openai', model: 'gpt-4o', usage: { inputTokens: 100, outputTokens: 10, cacheReadTokens: 500, reasoningTokens: 50 } }), 0.000225);
+  assert.equal(
+    computeCost({
+      provider: 'openai',
+      model: 'gpt-4o',
+      usage: { inputTokens: 100, outputTokens: 10, cacheReadTokens: 500, reasoningTokens: 50 },
+    }),
+    0.000225,
+  );
 });
 
 test('a converted (non-USD) entry is priced in USD like any other', () => {
   // 2.4 CNY in / 9.6 CNY out per 1M at 7.2 CNY per USD, stored as USD.
   const table: PriceEntry[] = [
-    { model: 'cny-model', provider: 'test', input: 2.4 / 7.2, output: 9.6 / 7.2, source: 'https://example.test', asOf: '2026-11-24', converted: { currency: 'CNY', perUsd: 7.2, rateSource: 'test' } },
+    {
+      model: 'cny-model',
+      provider: 'test',
+      input: 2.4 / 7.2,
+      output: 9.6 / 7.2,
+      source: 'https://example.test',
+      asOf: '2026-11-24',
+      converted: { currency: 'CNY', perUsd: 7.2, rateSource: 'test' },
+    },
   ];
   assert.equal(computeCost({ provider: 'p', model: 'cny-model', usage: { inputTokens: 3_000_000, outputTokens: 750_000 }, table }), 2);
 });
 
 test('the overrides schema is strict', () => {
-  assert.ok(pricingOverridesSchema.safeParse({ 'p/m': { input: 1, output: 2, cached_input: 0.1, cache_write: 1.25, reasoning: 2 } }).success);
+  assert.ok(
+    pricingOverridesSchema.safeParse({ 'p/m': { input: 1, output: 2, cached_input: 0.1, cache_write: 1.25, reasoning: 2 } }).success,
+  );
   const bad = pricingOverridesSchema.safeParse({ m: { input: 1, output: 2, cahced_input: 0.1 } });
   assert.equal(bad.success, false);
   assert.equal(pricingOverridesSchema.safeParse({ m: { input: -1, output: 2 } }).success, false);
@@ -121,10 +186,26 @@ test('every bundled entry has a source, a date, sane numbers, and a unique name'
     }
     assert.match(e.source, /^https:\/\//, e.model);
     assert.match(e.asOf, /^\d{4}-\d{2}-\d{2}$/, e.model);
-    for (const v of [e.input, e.output, e.cachedInput ?? 0, e.cacheWrite ?? 0, e.reasoning ?? 0]) assert.ok(Number.isFinite(v) && v >= 0, e.model);
+    for (const v of [e.input, e.output, e.cachedInput ?? 0, e.cacheWrite ?? 0, e.reasoning ?? 0])
+      assert.ok(Number.isFinite(v) && v >= 0, e.model);
     assert.ok((e.cachedInput ?? e.input) <= e.input, `${e.model}: cached input is not dearer than input`);
   }
-  for (const m of ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-5', 'o3', 'o4-mini', 'text-embedding-3-small', 'deepseek-chat', 'qwen3-max', 'kimi-k2.6', 'glm-4.6', 'grok-4', 'mistral-small', 'minimax-m2']) {
+  for (const m of [
+    'gpt-4o',
+    'gpt-4o-mini',
+    'gpt-4.1',
+    'gpt-5',
+    'o3',
+    'o4-mini',
+    'text-embedding-3-small',
+    'deepseek-chat',
+    'qwen3-max',
+    'kimi-k2.6',
+    'glm-4.6',
+    'grok-4',
+    'mistral-small',
+    'minimax-m2',
+  ]) {
     assert.ok(seen.has(m), `${m} is priced`);
   }
 });
@@ -139,7 +220,10 @@ test('createPricing: live overrides, version, one warning per unknown model', ()
   assert.equal(pricing.cost({ provider: 'local', providerName: 'openai', model: 'llama-3', usage }), null);
   assert.equal(pricing.cost({ provider: 'local', providerName: 'openai', model: 'llama-3', usage }), null);
   assert.equal(warnings.length, 1);
-  assert.deepEqual(warnings[0], ['no price for model; cost recorded as null', { provider: 'local', model: 'llama-3', priceTableVersion: PRICE_TABLE_VERSION }]);
+  assert.deepEqual(warnings[0], [
+    'no price for model; cost recorded as null',
+    { provider: 'local', model: 'llama-3', priceTableVersion: PRICE_TABLE_VERSION },
+  ]);
   overrides = { 'local/llama-3': { input: 0.5, output: 1.5 } };
   assert.equal(pricing.cost({ provider: 'local', model: 'llama-3', usage }), 2);
   assert.equal(pricing.cost({ provider: 'openai', model: 'gpt-4o', usage }), 12.5);

@@ -20,7 +20,17 @@ function provider(presetId: string, over: Partial<ResolvedProvider> = {}): Resol
 
 function build(body: Record<string, unknown>, p: ResolvedProvider, extra: { model?: string; clientKey?: string; raw?: Buffer } = {}) {
   const rawBody = extra.raw ?? Buffer.from(JSON.stringify(body));
-  return { rawBody, req: adapter.buildRequest({ operation: 'chat', body, rawBody, model: extra.model ?? String(body.model), provider: p, ...(extra.clientKey ? { clientKey: extra.clientKey } : {}) }) };
+  return {
+    rawBody,
+    req: adapter.buildRequest({
+      operation: 'chat',
+      body,
+      rawBody,
+      model: extra.model ?? String(body.model),
+      provider: p,
+      ...(extra.clientKey ? { clientKey: extra.clientKey } : {}),
+    }),
+  };
 }
 
 test('nothing to change: the app raw bytes go upstream as they are', () => {
@@ -92,7 +102,13 @@ test('extra headers from profile and provider are sent; they cannot replace our 
 test('embeddings go to /embeddings and are never streamed', () => {
   const body = { model: 'text-embedding-3-small', input: 'x', stream: true };
   const rawBody = Buffer.from(JSON.stringify(body));
-  const req = adapter.buildRequest({ operation: 'embeddings', body, rawBody, model: 'text-embedding-3-small', provider: provider('openai') });
+  const req = adapter.buildRequest({
+    operation: 'embeddings',
+    body,
+    rawBody,
+    model: 'text-embedding-3-small',
+    provider: provider('openai'),
+  });
   assert.equal(req.url, 'https://api.openai.com/v1/embeddings');
   assert.equal(req.stream, false);
   assert.equal(req.injectedUsage, false);
