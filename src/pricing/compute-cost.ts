@@ -67,14 +67,10 @@ export function resolvePrice(input: Omit<CostInput, 'usage'>): ResolvedPrice | u
   const hit = matchModel(input.model, indexTable(input.table ?? PRICE_TABLE));
   if (!hit) return undefined;
   const e = hit.value;
-  return {
-    input: e.input,
-    output: e.output,
-    cachedInput: e.cachedInput ?? e.input,
-    cacheWrite: e.cacheWrite ?? e.input,
-    reasoning: e.reasoning ?? e.output,
-    origin: `table:${e.model}`,
-  };
+  return fromOverride(
+    { input: e.input, output: e.output, cached_input: e.cachedInput, cache_write: e.cacheWrite, reasoning: e.reasoning },
+    `table:${e.model}`,
+  );
 }
 
 /** Cost is reported to 1e-10 USD, so sums of float products compare exactly. */

@@ -1,15 +1,7 @@
 /** Public surface of src/providers (the gateway and config import from here). */
 export { adapterFor, getAdapter } from './registry.js';
 export { openAiCompatibleAdapter } from './openai-compatible/adapter.js';
-export {
-  GENERIC_OPENAI_PROFILE,
-  genericProfile,
-  getProfile,
-  PRESET_IDS,
-  profileRegions,
-  resolveBaseUrl,
-  SIMULATOR_PROFILE,
-} from './profiles.js';
+export * from './profiles.js';
 export { createSseParser, type SseEvent, type SseParser } from './shared/sse-parser.js';
 export { formatSseComment, formatSseEvent, SSE_DONE, type SseEventInit } from './shared/sse-writer.js';
 export { redactSecrets, sanitizeUpstreamMessage } from './shared/redact-secrets.js';
