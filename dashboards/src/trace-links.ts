@@ -10,7 +10,9 @@ import { otelTraces } from './sql/schema.js';
  * the column aliases Grafana's trace panel expects). Both are internal links (Explore).
  */
 const t = cols(otelTraces);
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana data-link variable, not a JS template
 const TRACE_ID_VALUE = '${__value.raw}';
+export { TRACE_ID_VALUE };
 
 /** The trace-view query for one trace id (`traceId` may be a Grafana link variable). */
 export function traceViewSql(traceId: string): Expr {

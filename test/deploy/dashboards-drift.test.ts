@@ -16,9 +16,7 @@ import type { RuleFile } from '../../dashboards/src/alerts/provisioning-format.j
 /** Generated files match the code byte for byte, the dashboards are typed, and the alerting files are well formed. */
 
 function listFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
 test('drift: regenerating in memory gives the committed files, byte for byte, and nothing else', () => {
@@ -61,7 +59,8 @@ test('every panel queries the ClickHouse datasource, and every dashboard has the
     for (const panel of board.panels ?? []) {
       if (panel.type === 'row' || !('targets' in panel)) continue;
       assert.ok((panel.targets ?? []).length > 0, `${name} / ${panel.title}`);
-      for (const t of panel.targets ?? []) assert.deepEqual((t as { datasource?: unknown }).datasource, { ...CLICKHOUSE_DS }, `${name} / ${panel.title}`);
+      for (const t of panel.targets ?? [])
+        assert.deepEqual((t as { datasource?: unknown }).datasource, { ...CLICKHOUSE_DS }, `${name} / ${panel.title}`);
     }
   }
 });
@@ -82,7 +81,10 @@ test('alerting files: Grafana file-provisioning shape, one rule per budget windo
   }
   for (const r of all) {
     assert.ok(r.uid.length <= 40 && /^[a-zA-Z0-9_-]+$/.test(r.uid), r.uid);
-    assert.ok(r.data.some((d) => d.refId === r.condition), `${r.title}: condition names a query`);
+    assert.ok(
+      r.data.some((d) => d.refId === r.condition),
+      `${r.title}: condition names a query`,
+    );
     for (const d of r.data) assert.ok([CLICKHOUSE_DS.uid, PROMETHEUS_DS.uid, EXPRESSION_DS.uid].includes(d.datasourceUid as never));
     // Titles and labels go through Grafana's $VAR expansion: no bare `$` there.
     for (const text of [r.title, ...Object.values(r.labels)]) assert.ok(!/\$(?!\$)/.test(text), `unescaped $ in ${text}`);
@@ -104,5 +106,8 @@ test('alerting files: Grafana file-provisioning shape, one rule per budget windo
   assert.ok(root && names.includes(root.receiver));
   for (const route of root.routes) assert.ok(names.includes(route.receiver));
   assert.deepEqual(root.routes[0]?.object_matchers, [['team', '=', 'finops']]);
-  assert.ok(budgetRules.every((r) => r.labels.team === 'finops'), 'budget alerts route to FinOps');
+  assert.ok(
+    budgetRules.every((r) => r.labels.team === 'finops'),
+    'budget alerts route to FinOps',
+  );
 });

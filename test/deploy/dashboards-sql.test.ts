@@ -9,7 +9,7 @@ import { seedClickHouse, spanRows, type SpanRow } from '../../dashboards/src/dem
 import { dashboards } from '../../dashboards/src/generate.js';
 import { type ExpandContext, expandMacros } from '../../dashboards/src/sql/expand-macros.js';
 import { panelSql, renderSvg } from '../../dashboards/src/render-cost-chart.js';
-import { traceViewSql } from '../../dashboards/src/trace-links.js';
+import { TRACE_ID_VALUE, traceViewSql } from '../../dashboards/src/trace-links.js';
 import { VARIABLES } from '../../dashboards/src/variables.js';
 import type { AiCallRow } from '../../src/sinks/clickhouse/rows/ai-call-row.js';
 import { CLIENT_SETTINGS } from '../../src/sinks/clickhouse/open-client.js';
@@ -94,11 +94,21 @@ const savings = (r: AiCallRow) => r.cache_read_tokens * savingPerToken(r.final_m
 const fellBack = (r: AiCallRow) => r.fallback_path.length > 1;
 const isError = (r: AiCallRow) => r.outcome === 'error';
 
-function perInterval(rows: AiCallRow[], ctx: Ctx, label: string, by: (r: AiCallRow) => string, value: string, agg: (g: AiCallRow[]) => number | null) {
+function perInterval(
+  rows: AiCallRow[],
+  ctx: Ctx,
+  label: string,
+  by: (r: AiCallRow) => string,
+  value: string,
+  agg: (g: AiCallRow[]) => number | null,
+) {
   const groups = groupBy(rows, (r) => ({ time: bucket(r, ctx), [label]: by(r) }));
   return sortBy(
     groups.map(([k, g]) => ({ ...k, [value]: agg(g) })),
-    [['time', 'ASC'], [label, 'ASC']],
+    [
+      ['time', 'ASC'],
+      [label, 'ASC'],
+    ],
   );
 }
 const callColumns = (r: AiCallRow) => ({
@@ -112,6 +122,11 @@ const callColumns = (r: AiCallRow) => ({
 });
 
 type Expect = (rows: AiCallRow[], ctx: Ctx) => Row[];
+const spend = (g: AiCallRow[]) => sum(g.map(cost));
+const errorShare = (g: AiCallRow[]) => g.filter(isError).length / g.length;
+const byFeature = (r: AiCallRow) => r.feature;
+const latencies = (g: AiCallRow[]) => g.map((r) => r.latency_ms);
+const byProvider = (r: AiCallRow) => r.final_provider;
 const PANELS: Record<string, Expect> = {
   // Cost
   Spend: (rs) => [{ spend_usd: sum(rs.map(cost)) }],
@@ -119,12 +134,12 @@ const PANELS: Record<string, Expect> = {
   'Cost per 1k calls': (rs) => [{ usd_per_1k_calls: rs.length ? (1000 * sum(rs.map(cost))) / rs.length : null }],
   'Cache savings': (rs) => [{ saved_usd: sum(rs.map(savings)) }],
   'Unpriced calls': (rs) => [{ unpriced_calls: rs.filter((r) => r.cost_usd === null).length }],
-  'Spend per feature': (rs, c) => perInterval(rs, c, 'feature', (r) => r.feature, 'spend_usd', (g) => sum(g.map(cost))),
-  'Spend per model': (rs, c) => perInterval(rs, c, 'model', model, 'spend_usd', (g) => sum(g.map(cost))),
-  'Spend per provider': (rs, c) => perInterval(rs, c, 'provider', (r) => r.final_provider, 'spend_usd', (g) => sum(g.map(cost))),
-  'Spend per workload': (rs, c) => perInterval(rs, c, 'ns_workload', workload, 'spend_usd', (g) => sum(g.map(cost))),
+  'Spend per feature': (rs, c) => perInterval(rs, c, 'feature', byFeature, 'spend_usd', spend),
+  'Spend per model': (rs, c) => perInterval(rs, c, 'model', model, 'spend_usd', spend),
+  'Spend per provider': (rs, c) => perInterval(rs, c, 'provider', byProvider, 'spend_usd', spend),
+  'Spend per workload': (rs, c) => perInterval(rs, c, 'ns_workload', workload, 'spend_usd', spend),
   'Cost per 1k calls per feature': (rs, c) =>
-    perInterval(rs, c, 'feature', (r) => r.feature, 'usd_per_1k_calls', (g) => (1000 * sum(g.map(cost))) / g.length),
+    perInterval(rs, c, 'feature', byFeature, 'usd_per_1k_calls', (g) => (1000 * sum(g.map(cost))) / g.length),
   'Top spenders': (rs) => {
     const total = sum(rs.map(cost));
     const out = groupBy(rs, (r) => ({ feature: r.feature, ns_workload: workload(r) })).map(([k, g]) => ({
@@ -133,7 +148,11 @@ const PANELS: Record<string, Expect> = {
       spend_usd: sum(g.map(cost)),
       share: ratio(sum(g.map(cost)), total),
     }));
-    return sortBy(out, [['spend_usd', 'DESC'], ['feature', 'ASC'], ['ns_workload', 'ASC']]).slice(0, 20);
+    return sortBy(out, [
+      ['spend_usd', 'DESC'],
+      ['feature', 'ASC'],
+      ['ns_workload', 'ASC'],
+    ]).slice(0, 20);
   },
   'Cache savings per model': (rs) => {
     const listed = new Set(CACHE_PRICES.map((p) => p.model));
@@ -146,18 +165,26 @@ const PANELS: Record<string, Expect> = {
       saved_usd: sum(g.map(savings)),
       priced: k.priced,
     }));
-    return sortBy(out, [['saved_usd', 'DESC'], ['model', 'ASC']]);
+    return sortBy(out, [
+      ['saved_usd', 'DESC'],
+      ['model', 'ASC'],
+    ]);
   },
   // Reliability
   'Error rate': (rs) => [{ error_rate: ratio(rs.filter(isError).length, rs.length) }],
   'Retry rate': (rs) => [{ retry_rate: ratio(rs.filter((r) => r.retry_count > 0).length, rs.length) }],
   'Fallback rate': (rs) => [{ fallback_rate: ratio(rs.filter(fellBack).length, rs.length) }],
-  'p95 latency': (rs) => [{ p95_ms: quantile(0.95, rs.map((r) => r.latency_ms)) }],
-  'Calls per feature': (rs, c) => perInterval(rs, c, 'feature', (r) => r.feature, 'calls', (g) => g.length),
-  'Error rate per provider': (rs, c) =>
-    perInterval(rs, c, 'provider', (r) => r.final_provider, 'error_rate', (g) => g.filter(isError).length / g.length),
-  'Error rate per feature': (rs, c) =>
-    perInterval(rs, c, 'feature', (r) => r.feature, 'error_rate', (g) => g.filter(isError).length / g.length),
+  'p95 latency': (rs) => [
+    {
+      p95_ms: quantile(
+        0.95,
+        rs.map((r) => r.latency_ms),
+      ),
+    },
+  ],
+  'Calls per feature': (rs, c) => perInterval(rs, c, 'feature', byFeature, 'calls', (g) => g.length),
+  'Error rate per provider': (rs, c) => perInterval(rs, c, 'provider', byProvider, 'error_rate', errorShare),
+  'Error rate per feature': (rs, c) => perInterval(rs, c, 'feature', byFeature, 'error_rate', errorShare),
   'Retry and fallback rates': (rs, c) =>
     sortBy(
       groupBy(rs, (r) => ({ time: bucket(r, c) })).map(([k, g]) => ({
@@ -167,8 +194,7 @@ const PANELS: Record<string, Expect> = {
       })),
       [['time', 'ASC']],
     ),
-  'p95 latency per provider': (rs, c) =>
-    perInterval(rs, c, 'provider', (r) => r.final_provider, 'p95_ms', (g) => quantile(0.95, g.map((r) => r.latency_ms))),
+  'p95 latency per provider': (rs, c) => perInterval(rs, c, 'provider', byProvider, 'p95_ms', (g) => quantile(0.95, latencies(g))),
   'Time to first token (streamed calls)': (rs, c) =>
     sortBy(
       groupBy(
@@ -176,8 +202,14 @@ const PANELS: Record<string, Expect> = {
         (r) => ({ time: bucket(r, c) }),
       ).map(([k, g]) => ({
         ...k,
-        ttft_p50_ms: quantile(0.5, g.map((r) => r.ttfc_ms as number)),
-        ttft_p95_ms: quantile(0.95, g.map((r) => r.ttfc_ms as number)),
+        ttft_p50_ms: quantile(
+          0.5,
+          g.map((r) => r.ttfc_ms as number),
+        ),
+        ttft_p95_ms: quantile(
+          0.95,
+          g.map((r) => r.ttfc_ms as number),
+        ),
       })),
       [['time', 'ASC']],
     ),
@@ -186,13 +218,19 @@ const PANELS: Record<string, Expect> = {
       groupBy(rs, (r) => ({ feature: r.feature, provider: r.final_provider })).map(([k, g]) => ({
         ...k,
         calls: g.length,
-        error_rate: g.filter(isError).length / g.length,
-        p50_ms: quantile(0.5, g.map((r) => r.latency_ms)),
-        p95_ms: quantile(0.95, g.map((r) => r.latency_ms)),
-        p99_ms: quantile(0.99, g.map((r) => r.latency_ms)),
-        overhead_p95_ms: quantile(0.95, g.map((r) => r.overhead_ms)),
+        error_rate: errorShare(g),
+        p50_ms: quantile(0.5, latencies(g)),
+        p95_ms: quantile(0.95, latencies(g)),
+        p99_ms: quantile(0.99, latencies(g)),
+        overhead_p95_ms: quantile(
+          0.95,
+          g.map((r) => r.overhead_ms),
+        ),
       })),
-      [['feature', 'ASC'], ['provider', 'ASC']],
+      [
+        ['feature', 'ASC'],
+        ['provider', 'ASC'],
+      ],
     ),
   'Fallback paths that saved calls': (rs) =>
     sortBy(
@@ -203,27 +241,41 @@ const PANELS: Record<string, Expect> = {
         ...k,
         saved_calls: g.length,
         features: [...new Set(g.map((r) => r.feature))].sort().join(', '),
-        p95_ms: quantile(0.95, g.map((r) => r.latency_ms)),
+        p95_ms: quantile(0.95, latencies(g)),
       })),
-      [['saved_calls', 'DESC'], ['fallback_chain', 'ASC']],
+      [
+        ['saved_calls', 'DESC'],
+        ['fallback_chain', 'ASC'],
+      ],
     ),
   'Errors by type': (rs) =>
     sortBy(
       groupBy(rs.filter(isError), (r) => ({ error_type: r.error_type, provider: r.final_provider, http_status: r.http_status })).map(
         ([k, g]) => ({ ...k, calls: g.length }),
       ),
-      [['calls', 'DESC'], ['error_type', 'ASC'], ['provider', 'ASC'], ['http_status', 'ASC']],
+      [
+        ['calls', 'DESC'],
+        ['error_type', 'ASC'],
+        ['provider', 'ASC'],
+        ['http_status', 'ASC'],
+      ],
     ),
   // Traces
   'Slowest calls': (rs) =>
     sortBy(
       rs.map((r) => ({ ...callColumns(r), outcome: r.outcome })),
-      [['latency_ms', 'DESC'], ['trace_id', 'ASC']],
+      [
+        ['latency_ms', 'DESC'],
+        ['trace_id', 'ASC'],
+      ],
     ).slice(0, 50),
   'Failed calls': (rs) =>
     sortBy(
       rs.filter(isError).map((r) => ({ ...callColumns(r), error_type: r.error_type, http_status: r.http_status })),
-      [['time', 'DESC'], ['trace_id', 'ASC']],
+      [
+        ['time', 'DESC'],
+        ['trace_id', 'ASC'],
+      ],
     ).slice(0, 50),
 };
 
@@ -241,14 +293,15 @@ function expectedSpans(spans: SpanRow[], ctx: Ctx): Row[] {
       status: s.StatusCode,
       trace_id: s.TraceId,
     }));
-  return sortBy(out, [['duration_ms', 'DESC'], ['trace_id', 'ASC']]).slice(0, 50);
+  return sortBy(out, [
+    ['duration_ms', 'DESC'],
+    ['trace_id', 'ASC'],
+  ]).slice(0, 50);
 }
 
 // ---- comparison ----------------------------------------------------------------------------------
 function normalize(rows: Row[]): Row[] {
-  return rows.map((r) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(9)) : v])),
-  );
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(9)) : v])));
 }
 
 describe('dashboard and alert SQL on a real ClickHouse', () => {
@@ -330,7 +383,7 @@ describe('dashboard and alert SQL on a real ClickHouse', () => {
     const links = JSON.stringify(slowest);
     assert.ok(links.includes('switchyard-jaeger') && links.includes('"format":3'), 'Jaeger and ClickHouse trace links');
     const traceId = spans[0]?.TraceId ?? '';
-    const rows = await run(traceViewSql('${__value.raw}').sql, { ...ALL, linkValues: { '__value.raw': traceId } });
+    const rows = await run(traceViewSql(TRACE_ID_VALUE).sql, { ...ALL, linkValues: { '__value.raw': traceId } });
     const mine = spans.filter((s) => s.TraceId === traceId);
     assert.equal(rows.length, mine.length);
     assert.deepEqual(
@@ -364,11 +417,7 @@ describe('dashboard and alert SQL on a real ClickHouse', () => {
         if (value > spec.above) fired.push([spec.uid, ...labels].join(':'));
       }
     }
-    assert.deepEqual(fired.sort(), [
-      'sy-budget-hour-code-review',
-      'sy-error-rate-provider:anthropic',
-      'sy-fallback-spike:support-chat',
-    ]);
+    assert.deepEqual(fired.sort(), ['sy-budget-hour-code-review', 'sy-error-rate-provider:anthropic', 'sy-fallback-spike:support-chat']);
   });
 
   test('docs/images/cost-per-feature.svg is the Spend per feature panel over the demo ledger, re-rendered', async () => {
@@ -381,8 +430,10 @@ describe('dashboard and alert SQL on a real ClickHouse', () => {
 
   test('macros left unexpanded are caught, not run', () => {
     assert.throws(() => expandMacros('SELECT 1 WHERE $__timeFilter(ts) AND $__unknown', ALL), /unexpanded/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variables, not JS templates
     assert.throws(() => expandMacros('SELECT ${feature:singlequote}', ALL), /All outside/);
     assert.equal(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variables, not JS templates
       expandMacros('SELECT 1 WHERE $__conditionalAll(f IN (${feature:singlequote}), $feature)', SELECTION),
       "SELECT 1 WHERE f IN ('support-chat','code-review')",
     );
@@ -415,7 +466,10 @@ function expectedRule(uid: string, rs: AiCallRow[], now: Date): Row[] {
   if (uid === 'sy-p95-latency') {
     const out = groupBy(rs, (r) => ({ feature: r.feature }))
       .filter(([, g]) => g.length >= 20)
-      .map(([k, g]) => ({ ...k, p95_ms: quantile(0.95, g.map((r) => r.latency_ms)) }));
+      .map(([k, g]) => ({
+        ...k,
+        p95_ms: quantile(0.95, latencies(g)),
+      }));
     return sortBy(out, [['feature', 'ASC']]);
   }
   throw new Error(`no expectation for alert rule ${uid}`);

@@ -101,7 +101,11 @@ export const SPOOL_GROWTH_PROMQL = `deriv(${SPOOL_METRICS.spooledRecords}[${THRE
 export const SPOOL_DROPPED_PROMQL = `increase(${SPOOL_METRICS.droppedTotal}[15m])`;
 
 function promQuery(expr: string) {
-  return new PrometheusQuery().refId('A').expr(expr).instant().datasource({ ...PROMETHEUS_DS });
+  return new PrometheusQuery()
+    .refId('A')
+    .expr(expr)
+    .instant()
+    .datasource({ ...PROMETHEUS_DS });
 }
 
 export function ruleSpecs(budgets: readonly FeatureBudget[] = BUDGETS): RuleSpec[] {
@@ -119,7 +123,7 @@ export function ruleSpecs(budgets: readonly FeatureBudget[] = BUDGETS): RuleSpec
       above: e.max,
       for: e.for,
       labels: { team: 'oncall', severity: 'critical' },
-      summary: 'Provider {{ $labels.provider }} fails more than ' + `${e.max * 100}% of calls`,
+      summary: `Provider {{ $labels.provider }} fails more than ${e.max * 100}% of calls`,
       description: `Share of failed calls (after retries and fallbacks) per final provider over the last ${e.windowSeconds / 60} minutes, providers with at least ${e.minCalls} calls.`,
       noData: 'OK',
     },
@@ -145,7 +149,7 @@ export function ruleSpecs(budgets: readonly FeatureBudget[] = BUDGETS): RuleSpec
       above: p.maxMs,
       for: p.for,
       labels: { team: 'oncall', severity: 'warning' },
-      summary: 'p95 latency of {{ $labels.feature }} is above ' + `${p.maxMs} ms`,
+      summary: `p95 latency of {{ $labels.feature }} is above ${p.maxMs} ms`,
       description: `quantile(0.95)(latency_ms) per feature over the last ${p.windowSeconds / 60} minutes (at least ${p.minCalls} calls).`,
       noData: 'OK',
     },

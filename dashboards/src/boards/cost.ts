@@ -22,7 +22,10 @@ function spendOverTime<const L extends string>(label: L, by: Expr) {
     select: { time, [label]: by, spend_usd: fn.sum(cost) } as Record<'time' | L | 'spend_usd', Expr>,
     where: ledgerFilters(),
     groupBy: ['time', label],
-    orderBy: [['time', 'ASC'], [label, 'ASC']],
+    orderBy: [
+      ['time', 'ASC'],
+      [label, 'ASC'],
+    ],
   });
 }
 
@@ -55,8 +58,7 @@ export function costDashboard() {
     }),
     stat({
       title: 'Cache savings',
-      description:
-        'cache_read_tokens × (input price − cached price), prices from dashboards/src/cache-prices.ts matched on final_model.',
+      description: 'cache_read_tokens × (input price − cached price), prices from dashboards/src/cache-prices.ts matched on final_model.',
       sql: select({ from: aiCalls, select: { saved_usd: fn.sum(cacheSavings) }, where: ledgerFilters() }),
       unit: 'currencyUSD',
       width: 5,
@@ -115,7 +117,10 @@ export function costDashboard() {
         select: { time, feature: c.feature, usd_per_1k_calls: sql`1000 * ${fn.ratio(fn.sum(cost), fn.count())}` },
         where: ledgerFilters(),
         groupBy: ['time', 'feature'],
-        orderBy: [['time', 'ASC'], ['feature', 'ASC']],
+        orderBy: [
+          ['time', 'ASC'],
+          ['feature', 'ASC'],
+        ],
       }),
       unit: 'currencyUSD',
       width: 24,
@@ -137,7 +142,11 @@ export function costDashboard() {
         },
         where: ledgerFilters(),
         groupBy: ['feature', 'ns_workload'],
-        orderBy: [['spend_usd', 'DESC'], ['feature', 'ASC'], ['ns_workload', 'ASC']],
+        orderBy: [
+          ['spend_usd', 'DESC'],
+          ['feature', 'ASC'],
+          ['ns_workload', 'ASC'],
+        ],
         limit: 20,
       }),
       unit: 'short',
@@ -157,7 +166,10 @@ export function costDashboard() {
         },
         where: [...ledgerFilters(), sql`${c.cache_read_tokens} > 0`],
         groupBy: ['model', 'priced'],
-        orderBy: [['saved_usd', 'DESC'], ['model', 'ASC']],
+        orderBy: [
+          ['saved_usd', 'DESC'],
+          ['model', 'ASC'],
+        ],
       }),
       unit: 'short',
       width: 12,

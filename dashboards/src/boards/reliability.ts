@@ -26,7 +26,10 @@ function perInterval<const L extends string, const V extends string>(label: L, b
     select: { time, [label]: by, [value]: agg } as Record<'time' | L | V, Expr>,
     where: [...ledgerFilters(), ...extra],
     groupBy: ['time', label],
-    orderBy: [['time', 'ASC'], [label, 'ASC']],
+    orderBy: [
+      ['time', 'ASC'],
+      [label, 'ASC'],
+    ],
   });
 }
 
@@ -147,7 +150,10 @@ export function reliabilityDashboard() {
         },
         where: ledgerFilters(),
         groupBy: ['feature', 'provider'],
-        orderBy: [['feature', 'ASC'], ['provider', 'ASC']],
+        orderBy: [
+          ['feature', 'ASC'],
+          ['provider', 'ASC'],
+        ],
       }),
       unit: 'ms',
       width: 24,
@@ -170,7 +176,10 @@ export function reliabilityDashboard() {
         },
         where: [...ledgerFilters(), fellBack, sql`${c.outcome} = 'ok'`],
         groupBy: ['fallback_chain'],
-        orderBy: [['saved_calls', 'DESC'], ['fallback_chain', 'ASC']],
+        orderBy: [
+          ['saved_calls', 'DESC'],
+          ['fallback_chain', 'ASC'],
+        ],
       }),
       unit: 'short',
       width: 12,
@@ -189,7 +198,12 @@ export function reliabilityDashboard() {
         },
         where: [...ledgerFilters(), isError],
         groupBy: ['error_type', 'provider', 'http_status'],
-        orderBy: [['calls', 'DESC'], ['error_type', 'ASC'], ['provider', 'ASC'], ['http_status', 'ASC']],
+        orderBy: [
+          ['calls', 'DESC'],
+          ['error_type', 'ASC'],
+          ['provider', 'ASC'],
+          ['http_status', 'ASC'],
+        ],
       }),
       unit: 'short',
       width: 12,

@@ -86,7 +86,11 @@ function mulberry32(seed: number): () => number {
 }
 
 const hex = (random: () => number, bytes: number) =>
-  Array.from({ length: bytes }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join('');
+  Array.from({ length: bytes }, () =>
+    Math.floor(random() * 256)
+      .toString(16)
+      .padStart(2, '0'),
+  ).join('');
 
 function pick(random: () => number): FeatureProfile {
   let x = random();
