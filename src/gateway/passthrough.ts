@@ -66,7 +66,7 @@ function plan(deps: GatewayDeps, config: Config, req: { method: string; path: st
     startedAtMs: epochMs(),
   });
   const setHeaders: Record<string, string> = { ...provider.headers, ...attempt.propagationHeaders };
-  const removeHeaders = [FEATURE_HEADER, 'baggage', 'tracestate', 'host'];
+  const removeHeaders = [FEATURE_HEADER, 'baggage', 'tracestate'];
   const key = provider.apiKey();
   if (!provider.forwardClientKey) {
     removeHeaders.push('authorization');

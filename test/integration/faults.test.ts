@@ -147,7 +147,6 @@ describe('retries, fallbacks and faults (mock upstreams, OTLP receiver)', () => 
   });
 
   test('a 4xx request error is not retried and not sent to another provider', async () => {
-    const n = sc.records.length;
     const f = loadFixture('openai/error-400-unsupported-parameter');
     primary.enqueue({ kind: 'bytes', status: f.status, contentType: f.contentType, body: f.body });
     const before = backup.requests.length;
