@@ -53,7 +53,10 @@ export const loadgenCommand: CliCommand = {
         process.stdout.write(`${usage}\n`);
         return 0;
       }
-      const features = values.features.split(',').map((f) => f.trim()).filter(Boolean);
+      const features = values.features
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean);
       if (features.length === 0) throw new Error('--features names no feature');
       new URL(values['base-url']);
       o = {

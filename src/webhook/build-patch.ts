@@ -14,12 +14,7 @@ import {
 export type InjectOptions = Omit<SidecarOptions, 'workload'>;
 
 /** Why a pod got no patch; logged and returned in tests. */
-export type SkipReason =
-  | 'not-a-pod'
-  | 'not-create'
-  | 'not-labelled'
-  | 'already-injected'
-  | 'volume-name-taken';
+export type SkipReason = 'not-a-pod' | 'not-create' | 'not-labelled' | 'already-injected' | 'volume-name-taken';
 
 export interface PatchResult {
   patch: JsonPatchAdd[];

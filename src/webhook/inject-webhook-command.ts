@@ -45,7 +45,9 @@ export const injectWebhookCommand: CliCommand = {
     const pull = values['image-pull-policy'];
     const missing = (['tls-cert', 'tls-key', 'sidecar-image'] as const).filter((k) => !values[k]);
     if (missing.length > 0 || !Number.isInteger(port) || (pull !== 'Always' && pull !== 'IfNotPresent' && pull !== 'Never')) {
-      process.stderr.write(`inject-webhook: ${missing.length ? `missing --${missing.join(', --')}` : 'bad --port or --image-pull-policy'}\n\n${usage}\n`);
+      process.stderr.write(
+        `inject-webhook: ${missing.length ? `missing --${missing.join(', --')}` : 'bad --port or --image-pull-policy'}\n\n${usage}\n`,
+      );
       return 2;
     }
     const logger = createLogger();

@@ -86,7 +86,8 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
   const server = createServer(read(), (req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error('webhook: handler failed, allowing', { error: String(error) });
-      if (!res.headersSent) sendJson(res, 200, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '', allowed: true } });
+      if (!res.headersSent)
+        sendJson(res, 200, { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '', allowed: true } });
     });
   });
 

@@ -40,7 +40,10 @@ describe('docker-compose.yaml', () => {
     });
     const reports = JSON.parse(r.stdout) as { messages: { rule: string; message: string }[] }[];
     assert.equal(reports.length, 1);
-    assert.deepEqual(reports[0]?.messages.map((m) => `${m.rule}: ${m.message}`), []);
+    assert.deepEqual(
+      reports[0]?.messages.map((m) => `${m.rule}: ${m.message}`),
+      [],
+    );
     assert.equal(r.status, 0);
   });
 
@@ -97,7 +100,11 @@ describe('docker-compose.yaml', () => {
     const base = new URL(loadgen.find((a) => a.startsWith('--base-url='))?.slice('--base-url='.length) ?? '');
     assert.equal(base.hostname, 'switchyard');
     assert.equal(Number(base.port), listen?.port);
-    const features = loadgen.find((a) => a.startsWith('--features='))?.slice('--features='.length).split(',') ?? [];
+    const features =
+      loadgen
+        .find((a) => a.startsWith('--features='))
+        ?.slice('--features='.length)
+        .split(',') ?? [];
     assert.ok(features.length >= 3);
     for (const f of features) assert.ok(config.features[f], `loadgen feature ${f} is routed`);
 
@@ -225,7 +232,10 @@ describe('grafana/datasources.yaml', () => {
   it('every datasource uid in the generated dashboards and alert rules is provisioned here', () => {
     const uids = new Set<string>();
     const walk = (v: unknown, key?: string): void => {
-      if (Array.isArray(v)) return v.forEach((x) => walk(x));
+      if (Array.isArray(v)) {
+        for (const x of v) walk(x);
+        return;
+      }
       if (v === null || typeof v !== 'object') return;
       const o = v as Record<string, unknown>;
       if ((key === 'datasource' || key === 'model') && typeof o.uid === 'string') uids.add(o.uid);

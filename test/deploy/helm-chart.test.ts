@@ -30,10 +30,7 @@ const chart = fileURLToPath(new URL('../../deploy/helm/switchyard/', import.meta
 
 // ---------- the renderer (a strict subset of text/template) ----------
 
-type Node =
-  | { t: 'text'; v: string }
-  | { t: 'expr'; v: string }
-  | { t: 'if'; cond: string; then: Node[]; else: Node[] };
+type Node = { t: 'text'; v: string } | { t: 'expr'; v: string } | { t: 'if'; cond: string; yes: Node[]; no: Node[] };
 
 interface Token {
   kind: 'text' | 'action' | 'comment';
@@ -84,7 +81,7 @@ function parseTemplate(src: string, defines: Map<string, Node[]>): Node[] {
   const top = () => stack[stack.length - 1] as (typeof stack)[number];
   const push = (n: Node) => {
     const f = top();
-    if (f.node) (f.inElse ? f.node.else : f.node.then).push(n);
+    if (f.node) (f.inElse ? f.node.no : f.node.yes).push(n);
     else f.nodes.push(n);
   };
   for (const tok of tokenize(src)) {
@@ -95,7 +92,7 @@ function parseTemplate(src: string, defines: Map<string, Node[]>): Node[] {
     }
     const [word] = tok.v.split(/\s+/);
     if (word === 'if') {
-      const node: Extract<Node, { t: 'if' }> = { t: 'if', cond: tok.v.slice(3).trim(), then: [], else: [] };
+      const node: Extract<Node, { t: 'if' }> = { t: 'if', cond: tok.v.slice(3).trim(), yes: [], no: [] };
       push(node);
       stack.push({ nodes: [], node });
     } else if (tok.v === 'else') {
@@ -146,7 +143,15 @@ function evalPipeline(src: string, dot: unknown, defines: Map<string, Node[]>, s
   commands.forEach((cmd, k) => {
     const words = cmd.match(/"[^"]*"|\S+/g) ?? [];
     const arg = (w: string): unknown =>
-      w.startsWith('"') ? w.slice(1, -1) : /^\d+$/.test(w) ? Number(w) : w.startsWith('.') ? lookup(w, dot, strict) : (() => { throw new Error(`bad argument ${w}`); })();
+      w.startsWith('"')
+        ? w.slice(1, -1)
+        : /^\d+$/.test(w)
+          ? Number(w)
+          : w.startsWith('.')
+            ? lookup(w, dot, strict)
+            : (() => {
+                throw new Error(`bad argument ${w}`);
+              })();
     const [fn, ...rest] = words;
     if (fn === undefined) throw new Error('empty command');
     if (k === 0 && (fn.startsWith('.') || fn.startsWith('"'))) {
@@ -193,7 +198,7 @@ function renderNodes(nodes: Node[], dot: unknown, defines: Map<string, Node[]>):
   let out = '';
   for (const n of nodes) {
     if (n.t === 'text') out += n.v;
-    else if (n.t === 'if') out += renderNodes(truthy(evalPipeline(n.cond, dot, defines, false)) ? n.then : n.else, dot, defines);
+    else if (n.t === 'if') out += renderNodes(truthy(evalPipeline(n.cond, dot, defines, false)) ? n.yes : n.no, dot, defines);
     else {
       const v = evalPipeline(n.v, dot, defines);
       if (v !== null && typeof v === 'object') throw new Error(`{{ ${n.v} }} prints an object; use toYaml`);
@@ -293,7 +298,10 @@ describe('helm chart: values.schema.json', () => {
 describe('helm chart: rendered (test renderer, see header)', () => {
   it('renders only the shared ConfigMap with default values', async () => {
     const objs = helmTemplate();
-    assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`), ['ConfigMap/switchyard-config']);
+    assert.deepEqual(
+      objs.map((o) => `${o.kind}/${o.metadata.name}`),
+      ['ConfigMap/switchyard-config'],
+    );
     await validateAll(objs);
   });
 
@@ -335,7 +343,10 @@ describe('helm chart: rendered (test renderer, see header)', () => {
     const cm = find<{ data: Record<string, string> }>(objs, 'ConfigMap', 'switchyard-config');
     const text = cm.data['switchyard.yaml'] ?? '';
     assert.deepEqual(parse(text), (parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as { config: unknown }).config);
-    loadConfigText(text.replace(/api_key_file: \/var\/run\/secrets\/switchyard\/[\w-]+/g, 'api_key: test-key'), { source: 'chart', env: {} });
+    loadConfigText(text.replace(/api_key_file: \/var\/run\/secrets\/switchyard\/[\w-]+/g, 'api_key: test-key'), {
+      source: 'chart',
+      env: {},
+    });
   });
 
   it('gateway mode listens on 0.0.0.0 at the port of the shared config, probes the health port', () => {
@@ -358,6 +369,9 @@ describe('helm chart: rendered (test renderer, see header)', () => {
     assert.throws(() => parseTemplate('{{ range .Values.x }}a{{ end }}', defines), /does not support/);
     assert.throws(() => renderNodes(parseTemplate('{{ .Values.x | upper }}', defines), { Values: { x: 'a' } }, defines), /function upper/);
     assert.throws(() => renderNodes(parseTemplate('{{ .Values.nope }}', defines), { Values: {} }, defines), /no value/);
-    assert.equal(renderNodes(parseTemplate('a:\n  {{- "b" | nindent 2 }}\n{{- if .Values.off }}x{{ end }}', defines), { Values: {} }, defines), 'a:\n  b');
+    assert.equal(
+      renderNodes(parseTemplate('a:\n  {{- "b" | nindent 2 }}\n{{- if .Values.off }}x{{ end }}', defines), { Values: {} }, defines),
+      'a:\n  b',
+    );
   });
 });

@@ -115,6 +115,11 @@ function configFrom(objs: K8sObject[], name: string) {
 
 describe('kubectl kustomize renders every kustomization, and every object validates', () => {
   const dirs = kustomizations(root);
+  it('kubectl is new enough for Kustomize components and native sidecars (>= 1.27)', () => {
+    const out = execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+    const minor = Number.parseInt((JSON.parse(out) as { clientVersion: { minor: string } }).clientVersion.minor, 10);
+    assert.ok(minor >= 27, `kubectl 1.${minor} is too old (Debian's kubernetes-client 1.20 cannot render Components)`);
+  });
   it('finds the component and the four trees', () => {
     assert.deepEqual(
       dirs.map((d) => relative(root, d)),
@@ -250,11 +255,9 @@ describe('gateway mode', () => {
   });
 
   it('admits callers only from labelled namespaces, on the API port', () => {
-    const np = find<{ spec: { ingress: { from: { namespaceSelector?: { matchLabels?: Record<string, string> } }[]; ports: { port: number }[] }[] } }>(
-      objs,
-      'NetworkPolicy',
-      'switchyard-gateway-ingress',
-    );
+    const np = find<{
+      spec: { ingress: { from: { namespaceSelector?: { matchLabels?: Record<string, string> } }[]; ports: { port: number }[] }[] };
+    }>(objs, 'NetworkPolicy', 'switchyard-gateway-ingress');
     const api = np.spec.ingress.find((r) => r.ports.some((p) => p.port === API_PORT));
     assert.deepEqual(api?.from, [{ namespaceSelector: { matchLabels: { 'switchyard.dev/gateway-access': 'true' } } }]);
   });

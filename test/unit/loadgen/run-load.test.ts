@@ -5,7 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import { loadgenCommand } from '../../../src/loadgen/loadgen-command.js';
 import { runLoad } from '../../../src/loadgen/run-load.js';
 
-interface Seen { feature: string; stream: boolean; model: string; auth: string | undefined }
+interface Seen {
+  feature: string;
+  stream: boolean;
+  model: string;
+  auth: string | undefined;
+}
 
 /** A tiny OpenAI-compatible upstream: `search` answers 503, streams end with [DONE] unless truncated. */
 function gateway(seen: Seen[]): Server {
@@ -28,7 +33,9 @@ function gateway(seen: Seen[]): Server {
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"id":"c1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}');
+      res.end(
+        '{"id":"c1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}',
+      );
     });
   });
 }
@@ -72,7 +79,10 @@ describe('loadgen', () => {
     assert.equal(snap.streamed, 20);
     assert.ok(seen.every((s) => s.model === 'fast' && s.auth === 'Bearer sk-test'));
     assert.ok(lines.length >= 3, lines.join('\n'));
-    assert.match(lines.at(-1) ?? '', /^loadgen: t=1s sent=40 ok=27 failed=13 \(503:13\) streamed=\d+ in_flight=0 p50=\d+ms p95=\d+ms done$/);
+    assert.match(
+      lines.at(-1) ?? '',
+      /^loadgen: t=1s sent=40 ok=27 failed=13 \(503:13\) streamed=\d+ in_flight=0 p50=\d+ms p95=\d+ms done$/,
+    );
   });
 
   it('counts a stream without [DONE] and a refused connection as failures', async () => {
@@ -115,8 +125,18 @@ describe('loadgen', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 250);
     const snap = await runLoad({
-      baseUrl, features: ['coding'], rps: 20, durationMs: 0, streamRatio: 0, model: 'm', apiKey: 'k',
-      maxInFlight: 10, progressEveryMs: 10_000, timeoutMs: 5000, signal: controller.signal, log: () => {},
+      baseUrl,
+      features: ['coding'],
+      rps: 20,
+      durationMs: 0,
+      streamRatio: 0,
+      model: 'm',
+      apiKey: 'k',
+      maxInFlight: 10,
+      progressEveryMs: 10_000,
+      timeoutMs: 5000,
+      signal: controller.signal,
+      log: () => {},
     });
     assert.ok(snap.sent >= 4 && snap.sent <= 6, `sent ${snap.sent}`);
     assert.equal(snap.inFlight, 0);

@@ -6,7 +6,10 @@ export function applyJsonPatch<T>(doc: T, ops: { op: string; path: string; value
   const root = structuredClone(doc) as unknown;
   for (const { op, path, value } of ops) {
     if (op !== 'add') throw new Error(`unsupported op ${op}`);
-    const tokens = path.split('/').slice(1).map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const tokens = path
+      .split('/')
+      .slice(1)
+      .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
     const last = tokens.pop();
     if (last === undefined) throw new Error('cannot add at the root');
     let parent: unknown = root;

@@ -60,7 +60,10 @@ describe('buildPatch on real AdmissionReview shapes', () => {
 
   it('puts the sidecar first, appends env, keeps an app-chosen OPENAI_BASE_URL and existing annotations', () => {
     const { pod } = injected('pod-create-labelled-with-init-env-annotations.json');
-    assert.deepEqual(pod.spec?.initContainers?.map((c) => c.name), ['switchyard', 'migrate']);
+    assert.deepEqual(
+      pod.spec?.initContainers?.map((c) => c.name),
+      ['switchyard', 'migrate'],
+    );
     assert.deepEqual(pod.spec?.containers[0]?.env, [
       { name: 'LOG_LEVEL', value: 'info' },
       { name: 'OPENAI_BASE_URL', value: APP_BASE_URL },

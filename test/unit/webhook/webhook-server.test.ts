@@ -14,14 +14,35 @@ import { startWebhookServer, type WebhookServer } from '../../../src/webhook/web
 function selfSigned(dir: string, cn: string): { cert: string; key: string } {
   const cert = join(dir, `${cn}.crt`);
   const key = join(dir, `${cn}.key`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`,
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
-interface Reply { status: number; body: string; fingerprint: string }
+interface Reply {
+  status: number;
+  body: string;
+  fingerprint: string;
+}
 
 function post(port: number, ca: string, path: string, body: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
