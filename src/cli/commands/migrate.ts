@@ -10,6 +10,16 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { parseArgs, UsageError } from '../args.js';
 import type { CliCommand } from '../command.js';
 
+/** Where a command prints: the process's streams, or a test's collectors. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+export const PROCESS_IO: CliIo = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+};
+
 /** Reads `telemetry.clickhouse` from the config file named by --config or SWITCHYARD_CONFIG. */
 export function clickHouseSettingsFromArgs(flags: Record<string, string | true>): ClickHouseSettings {
   const file = typeof flags.config === 'string' ? flags.config : process.env.SWITCHYARD_CONFIG;
@@ -44,14 +54,15 @@ export async function withSession(
   command: string,
   flags: Record<string, string | true>,
   body: (s: ClickHouseSession) => Promise<number>,
+  io: CliIo = PROCESS_IO,
 ): Promise<number> {
   let session: ClickHouseSession | undefined;
   try {
     session = await openSession(flags);
     return await body(session);
   } catch (err) {
-    if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-    else process.stderr.write(`switchyard ${command}: ${(err as Error).message}\n`);
+    if (err instanceof ConfigError) io.err(`${err.message}\n`);
+    else io.err(`switchyard ${command}: ${(err as Error).message}\n`);
     return err instanceof UsageError ? 2 : 1;
   } finally {
     await session?.client.close().catch(() => undefined);
@@ -62,20 +73,33 @@ export const migrateCommand: CliCommand = {
   name: 'migrate',
   summary: 'Create or update the ClickHouse schema (versioned, idempotent)',
   usage: `switchyard migrate [connection options]\n\nApplies every migration not yet recorded in <database>.schema_migrations.\n\n${CONNECTION_USAGE}`,
-  async run(argv) {
-    const { flags } = parseArgs(argv, { values: CONNECTION_FLAGS });
-    if (flags.help) {
-      process.stdout.write(`${migrateCommand.usage}\n`);
-      return 0;
-    }
-    return withSession('migrate', flags, async ({ client, ctx, label }) => {
+  run: (argv) => runMigrate(argv),
+};
+
+export async function runMigrate(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  let flags: Record<string, string | true>;
+  try {
+    flags = parseArgs(argv, { values: CONNECTION_FLAGS }).flags;
+  } catch (err) {
+    io.err(`switchyard migrate: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (flags.help) {
+    io.out(`${migrateCommand.usage}\n`);
+    return 0;
+  }
+  return withSession(
+    'migrate',
+    flags,
+    async ({ client, ctx, label }) => {
       const result = await migrate(client, ctx);
-      for (const m of result.applied) process.stdout.write(`applied ${m.version} ${m.name}\n`);
-      process.stdout.write(
+      for (const m of result.applied) io.out(`applied ${m.version} ${m.name}\n`);
+      io.out(
         `${label}: database ${ctx.database} is at version ${Math.max(0, ...result.applied.map((m) => m.version), ...result.alreadyApplied)}` +
           ` (${result.applied.length} applied now, ${result.alreadyApplied.length} already)\n`,
       );
       return 0;
-    });
-  },
-};
+    },
+    io,
+  );
+}

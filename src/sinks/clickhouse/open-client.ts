@@ -1,4 +1,4 @@
-import { type ClickHouseClient, type ClickHouseSettings as ServerSettings, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings as ServerSettings, createClient } from '@clickhouse/client';
 import type { ClickHouseTarget } from './target.js';
 
 /**
@@ -43,6 +43,8 @@ export async function openClient(target: ClickHouseTarget, opts: OpenClientOptio
       request_timeout: opts.requestTimeoutMs ?? 10_000,
       max_open_connections: 4,
       application: 'switchyard',
+      // The sink logs insert failures itself, once per change; the client would log every retry.
+      log: { level: ClickHouseLogLevel.OFF },
     };
     if (target.username !== undefined) config.username = target.username;
     if (target.password !== undefined) config.password = target.password;
@@ -60,5 +62,5 @@ export async function openClient(target: ClickHouseTarget, opts: OpenClientOptio
     );
   }
   // The connection option is typed for client-common's Connection; chdb implements it exactly.
-  return createClient({ connection, clickhouse_settings } as Parameters<typeof createClient>[0]);
+  return createClient({ connection, clickhouse_settings, log: { level: ClickHouseLogLevel.OFF } } as Parameters<typeof createClient>[0]);
 }

@@ -16,15 +16,15 @@ export type CostDimension = keyof typeof COST_DIMENSIONS;
  */
 export function costQuery(database: string, by: CostDimension): string {
   return [
-    `SELECT ${COST_DIMENSIONS[by]} AS ${by},`,
+    `SELECT c.${COST_DIMENSIONS[by]} AS ${by},`,
     '  count() AS calls,',
-    "  countIf(outcome = 'error') AS errors,",
-    '  round(sum(ifNull(cost_usd, 0)), 6) AS cost_usd,',
-    '  countIf(cost_usd IS NULL) AS unpriced_calls,',
-    '  sum(input_tokens) AS input_tokens,',
-    '  sum(output_tokens) AS output_tokens',
-    `FROM ${quoteIdent(database)}.ai_calls`,
-    "WHERE ts >= {since:DateTime64(3, 'UTC')} AND ts < {until:DateTime64(3, 'UTC')}",
+    "  countIf(c.outcome = 'error') AS errors,",
+    '  round(sum(ifNull(c.cost_usd, 0)), 6) AS cost_usd,',
+    '  countIf(c.cost_usd IS NULL) AS unpriced_calls,',
+    '  sum(c.input_tokens) AS input_tokens,',
+    '  sum(c.output_tokens) AS output_tokens',
+    `FROM ${quoteIdent(database)}.ai_calls AS c`,
+    "WHERE c.ts >= {since:DateTime64(3, 'UTC')} AND c.ts < {until:DateTime64(3, 'UTC')}",
     `GROUP BY ${by}`,
     `ORDER BY cost_usd DESC, ${by} ASC`,
   ].join('\n');
