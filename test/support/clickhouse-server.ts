@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { freePort, type LocalServer, startLocalClickHouse } from '../../src/sinks/clickhouse/local-server.js';
 import { openClient } from '../../src/sinks/clickhouse/open-client.js';
@@ -73,6 +75,8 @@ export interface TestBackend {
   server?: TestClickHouseServer;
   /** A client for assertions (shares the process's chDB session when embedded). */
   client(): Promise<ClickHouseClient>;
+  /** Closes the assertion clients (embedded: releases this process's hold on the data dir). */
+  closeClients(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -94,6 +98,7 @@ export async function startBackend(kind: BackendKind): Promise<TestBackend> {
       cliFlags: ['--url', server.url],
       server,
       client: () => open({ kind: 'http', url: server.url, label: server.url }),
+      closeClients,
       async dispose() {
         await closeClients();
         await server.dispose();
@@ -107,9 +112,33 @@ export async function startBackend(kind: BackendKind): Promise<TestBackend> {
     connection: { path },
     cliFlags: ['--path', path],
     client: () => open({ kind: 'embedded', path, label: path }),
+    closeClients,
     async dispose() {
       await closeClients();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Another process holding an embedded data dir (as a second sidecar would): for this process the
+ * embedded ClickHouse is "down" until `release()`.
+ */
+export async function lockEmbeddedDir(path: string): Promise<{ release(): Promise<void> }> {
+  const script =
+    "const { createChdbConnection } = require('chdb/connection');" +
+    'createChdbConnection({ path: process.argv[1] });' +
+    "process.stdout.write('locked\\n'); setInterval(() => {}, 1000);";
+  const child = spawn(process.execPath, ['-e', script, path], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`lock holder exited early (code ${code})`)));
+  });
+  return {
+    async release() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }
