@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { makeBatch } from '../../../src/sinks/clickhouse/pipeline/batch.js';
+import { Spool } from '../../../src/sinks/clickhouse/pipeline/spool.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'spool-unit-'));
+  dirs.push(d);
+  return d;
+};
+const batch = (seq: number, rows: number) => makeBatch(seq, 'ai_calls', Array.from({ length: rows }, (_, i) => JSON.stringify({ call_id: `${seq}-${i}`, pad: 'x'.repeat(100) })));
+
+test('a batch reads back with the same body and dedup token, in seq order, across a restart', async () => {
+  const dir = tempDir();
+  const spool = new Spool(dir, 1 << 20, () => {});
+  const b3 = batch(3, 2);
+  const b1 = batch(1, 5);
+  await spool.append(b3);
+  await spool.append(b1);
+  assert.deepEqual([spool.size, spool.rows, spool.head()?.seq], [2, 7, 1]);
+  writeFileSync(join(dir, '000000000000009.ai_calls.1.jsonl.tmp'), 'half-written');
+  const reopened = new Spool(dir, 1 << 20, () => {});
+  assert.deepEqual([reopened.size, reopened.rows, reopened.maxSeq], [2, 7, 3]);
+  assert.ok(!readdirSync(dir).some((f) => f.endsWith('.tmp')), 'temp files from a crash are removed');
+  const head = reopened.head();
+  assert.ok(head);
+  const back = await reopened.read(head);
+  assert.deepEqual(back, b1);
+  await reopened.remove(head);
+  assert.equal(reopened.head()?.seq, 3);
+  assert.deepEqual(await reopened.read(reopened.head() ?? head), b3);
+});
+
+test('when full, the oldest batches are dropped, counted and logged', async () => {
+  const dir = tempDir();
+  const logs: string[] = [];
+  const one = batch(1, 10);
+  const spool = new Spool(dir, one.bytes * 3 + 10, (l) => logs.push(l));
+  for (let seq = 1; seq <= 5; seq++) await spool.append(batch(seq, 10));
+  assert.deepEqual([spool.size, spool.rows, spool.droppedRows, spool.head()?.seq], [3, 30, 20, 3]);
+  assert.equal(logs.length, 2);
+  assert.match(logs[1] as string, /spool full \(\d+ bytes\): dropped the oldest ai_calls batch; 10 rows lost \(spool_dropped_rows_total=20\)/);
+  await spool.append(batch(6, 100));
+  assert.equal(spool.droppedRows, 120, 'a batch larger than the whole spool is dropped itself');
+  assert.equal(spool.size, 3);
+});
