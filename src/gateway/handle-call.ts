@@ -20,6 +20,8 @@ export interface IncomingCall {
   /** monoMs() when the request arrived. */
   receivedAt: number;
   responder: AppResponder;
+  /** The server already rejected the request (bad JSON, too large): record it, send nothing upstream. */
+  rejected?: GatewayError;
 }
 
 function header(h: IncomingCall['headers'], name: string): string | undefined {
@@ -52,6 +54,10 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
   let error: GatewayError | undefined;
   let outcome: Awaited<ReturnType<typeof runRoute>> | undefined;
   try {
+    if (call.rejected) {
+      featureName = rejectedFeature(config, call) ?? featureName;
+      throw call.rejected;
+    }
     const feature = identifyFeature({
       config,
       header: header(call.headers, FEATURE_HEADER),
@@ -134,4 +140,13 @@ function captured(body: Readonly<Record<string, unknown>>, outcome: Awaited<Retu
     ...(input !== undefined ? { input: JSON.stringify(input).slice(0, 65_536) } : {}),
     ...(output !== undefined ? { output: output.slice(0, 65_536) } : {}),
   };
+}
+
+/** Best-effort feature attribution for a request rejected before routing (its error wins). */
+function rejectedFeature(config: Config, call: IncomingCall): string | undefined {
+  try {
+    return identifyFeature({ config, header: header(call.headers, FEATURE_HEADER), baggage: header(call.headers, 'baggage'), model: undefined }).name;
+  } catch {
+    return undefined;
+  }
 }

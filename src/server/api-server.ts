@@ -70,9 +70,18 @@ export function createApiServer(opts: { deps: GatewayDeps; config: () => Config 
   const translated = async (req: IncomingMessage, res: ServerResponse, operation: 'chat' | 'embeddings', path: string, receivedAt: number) => {
     const config = opts.config();
     try {
-      const { raw, json } = await readJsonBody(req, config.server.maxBodyBytes);
       const responder = new NodeResponder(res);
-      const error = await handleCall(deps, config, { operation, method: 'POST', path, body: json, rawBody: raw, headers: req.headers, receivedAt, responder });
+      const call = { operation, method: 'POST', path, headers: req.headers, receivedAt, responder };
+      let error: GatewayError | undefined;
+      try {
+        const { raw, json } = await readJsonBody(req, config.server.maxBodyBytes);
+        error = await handleCall(deps, config, { ...call, body: json, rawBody: raw });
+      } catch (e) {
+        if (!(e instanceof GatewayError)) throw e;
+        if (e.kind === 'body_too_large') res.setHeader('connection', 'close');
+        // Rejected before routing: still one span and one ledger row, nothing sent upstream.
+        error = await handleCall(deps, config, { ...call, body: {}, rawBody: Buffer.alloc(0), rejected: e });
+      }
       if (error && !res.headersSent) sendError(res, error);
     } catch (e) {
       const error = toGatewayError(e);

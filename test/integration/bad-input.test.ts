@@ -60,6 +60,19 @@ describe('bad input gets an exact OpenAI-style error', () => {
     });
   }
 
+  test('a rejected request is still one ledger record, attributed to its feature, with its error', async () => {
+    const n = sc.records.length;
+    const res = await send(chat, { body: '{not json', headers: { 'x-switchyard-feature': 'coding' } });
+    assert.equal(res.status, 400);
+    assert.equal(sc.records.length, n + 1);
+    const rec = sc.records.at(-1);
+    assert.equal(rec?.feature, 'coding');
+    assert.equal(rec?.errorType, 'invalid_json');
+    assert.equal(rec?.httpStatus, 400);
+    assert.equal(rec?.attemptCount, 0);
+    assert.equal(rec?.costUsd, null);
+  });
+
   test('GET on a POST endpoint is 405', async () => {
     const res = await send(chat, { method: 'GET' });
     assert.equal(res.status, 405);
