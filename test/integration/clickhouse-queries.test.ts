@@ -19,7 +19,15 @@ import { scenarioRecords } from './clickhouse-fixtures.js';
 async function cli(run: (argv: string[], io: CliIo) => Promise<number>, argv: string[]) {
   let out = '';
   let err = '';
-  const code = await run(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  const io: CliIo = {
+    out(t) {
+      out += t;
+    },
+    err(t) {
+      err += t;
+    },
+  };
+  const code = await run(argv, io);
   return { code, out, err };
 }
 
@@ -62,12 +70,20 @@ for (const kind of BACKENDS) {
         spanProcessors: [new SimpleSpanProcessor(sink.spanExporter)],
       });
       const tracer = provider.getTracer('switchyard', '0.1.0');
-      const server = tracer.startSpan('POST /v1/chat/completions', { kind: SpanKind.SERVER, attributes: { 'switchyard.feature': 'support-chat' } });
+      const server = tracer.startSpan('POST /v1/chat/completions', {
+        kind: SpanKind.SERVER,
+        attributes: { 'switchyard.feature': 'support-chat' },
+      });
       const attempt = tracer.startSpan(
         'chat gpt-4o-mini',
         {
           kind: SpanKind.CLIENT,
-          attributes: { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 120, 'gen_ai.response.finish_reasons': ['stop'], 'gen_ai.request.stream': false },
+          attributes: {
+            'gen_ai.request.model': 'gpt-4o-mini',
+            'gen_ai.usage.input_tokens': 120,
+            'gen_ai.response.finish_reasons': ['stop'],
+            'gen_ai.request.stream': false,
+          },
         },
         trace.setSpan(context.active(), server),
       );
@@ -90,21 +106,41 @@ for (const kind of BACKENDS) {
       assert.equal(clientRow.TraceId, serverRow.TraceId);
       assert.equal(clientRow.ParentSpanId, serverRow.SpanId);
       assert.match(String(serverRow.TraceId), /^[0-9a-f]{32}$/);
-      assert.deepEqual({ ...serverRow, TraceId: 'x', SpanId: 'x' }, {
-        TraceId: 'x', SpanId: 'x', ParentSpanId: '', SpanName: 'POST /v1/chat/completions', SpanKind: 'SPAN_KIND_SERVER', ServiceName: 'switchyard',
-        ResourceAttributes: { 'service.name': 'switchyard', 'k8s.namespace.name': 'shop' }, ScopeName: 'switchyard', ScopeVersion: '0.1.0',
-        SpanAttributes: { 'switchyard.feature': 'support-chat' }, has_duration: 1, StatusCode: 'STATUS_CODE_UNSET', StatusMessage: '',
-        'Events.Name': [], 'Events.Attributes': [], 'Links.TraceId': [],
-      });
+      assert.deepEqual(
+        { ...serverRow, TraceId: 'x', SpanId: 'x' },
+        {
+          TraceId: 'x',
+          SpanId: 'x',
+          ParentSpanId: '',
+          SpanName: 'POST /v1/chat/completions',
+          SpanKind: 'SPAN_KIND_SERVER',
+          ServiceName: 'switchyard',
+          ResourceAttributes: { 'service.name': 'switchyard', 'k8s.namespace.name': 'shop' },
+          ScopeName: 'switchyard',
+          ScopeVersion: '0.1.0',
+          SpanAttributes: { 'switchyard.feature': 'support-chat' },
+          has_duration: 1,
+          StatusCode: 'STATUS_CODE_UNSET',
+          StatusMessage: '',
+          'Events.Name': [],
+          'Events.Attributes': [],
+          'Links.TraceId': [],
+        },
+      );
       assert.equal(clientRow.SpanKind, 'SPAN_KIND_CLIENT');
       assert.equal(clientRow.StatusCode, 'STATUS_CODE_ERROR');
       assert.equal(clientRow.StatusMessage, 'upstream 500');
       assert.deepEqual(clientRow.SpanAttributes, {
-        'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': '120', 'gen_ai.response.finish_reasons': '["stop"]', 'gen_ai.request.stream': 'false',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.usage.input_tokens': '120',
+        'gen_ai.response.finish_reasons': '["stop"]',
+        'gen_ai.request.stream': 'false',
       });
       assert.deepEqual(clientRow['Events.Name'], ['retry']);
       assert.deepEqual(clientRow['Events.Attributes'], [{ 'http.response.status_code': '500' }]);
-      const [lookup] = await (await client.query({ query: 'SELECT count() AS n FROM switchyard.otel_traces_trace_id_ts', format: 'JSONEachRow' })).json<{ n: number }>();
+      const [lookup] = await (
+        await client.query({ query: 'SELECT count() AS n FROM switchyard.otel_traces_trace_id_ts', format: 'JSONEachRow' })
+      ).json<{ n: number }>();
       assert.ok((lookup?.n ?? 0) >= 1);
       await provider.shutdown();
     });
@@ -151,7 +187,8 @@ for (const kind of BACKENDS) {
     });
 
     test('switchyard sql prints an aligned table, csv or json', async () => {
-      const q = "SELECT feature, count() AS calls, arraySort(groupArray(call_id)) AS ids FROM switchyard.ai_calls WHERE feature != 'summarize' GROUP BY feature ORDER BY feature";
+      const q =
+        "SELECT feature, count() AS calls, arraySort(groupArray(call_id)) AS ids FROM switchyard.ai_calls WHERE feature != 'summarize' GROUP BY feature ORDER BY feature";
       const table = await cli(runSql, [q, ...backend.cliFlags]);
       assert.equal(
         table.out,
@@ -168,7 +205,10 @@ for (const kind of BACKENDS) {
 
     test('the five example queries of docs/clickhouse.md run and return the expected numbers', async () => {
       const examples = docExamples();
-      assert.deepEqual([...examples.keys()], ['cost-per-feature-per-day', 'top-models-by-cost', 'fallback-rate-by-feature', 'p95-latency-by-provider', 'error-rate-by-provider']);
+      assert.deepEqual(
+        [...examples.keys()],
+        ['cost-per-feature-per-day', 'top-models-by-cost', 'fallback-rate-by-feature', 'p95-latency-by-provider', 'error-rate-by-provider'],
+      );
       const run = async (name: string) =>
         (await client.query({ query: examples.get(name) as string, format: 'JSONEachRow' })).json<Record<string, unknown>>();
       const day = new Date(records.plain.startedAtMs).toISOString().slice(0, 10);

@@ -76,19 +76,26 @@ for (const kind of BACKENDS) {
       await sink.flush();
       const up = sink.health();
       assert.deepEqual([up.state, up.spooled, up.queued, up.spoolDroppedTotal], ['ok', 0, 0, 0]);
-      assert.deepEqual(readdirSync(spoolDir).filter((f) => f.endsWith('.jsonl')), []);
+      assert.deepEqual(
+        readdirSync(spoolDir).filter((f) => f.endsWith('.jsonl')),
+        [],
+      );
       const client = await backend.client();
       assert.deepEqual(await one(client, 'SELECT count() AS n, uniqExact(call_id) AS ids FROM spool_order.ai_calls'), { n: 150, ids: 150 });
       // Replayed in order: the block number of each row's part (the insert that wrote it; a merged
       // part spans a contiguous range, so its first block keeps the order) grows with the record's number.
       const parts = await (
         await client.query({
-          query: "SELECT toUInt32(splitByChar('-', call_id)[2]) AS i, toUInt64(splitByChar('_', _part)[2]) AS block FROM spool_order.ai_calls ORDER BY i",
+          query:
+            "SELECT toUInt32(splitByChar('-', call_id)[2]) AS i, toUInt64(splitByChar('_', _part)[2]) AS block FROM spool_order.ai_calls ORDER BY i",
           format: 'JSONEachRow',
         })
       ).json<{ i: number; block: number }>();
       const blocks = parts.map((p) => p.block);
-      assert.deepEqual(blocks, [...blocks].sort((a, b) => a - b));
+      assert.deepEqual(
+        blocks,
+        [...blocks].sort((a, b) => a - b),
+      );
       await sink.close();
     });
 

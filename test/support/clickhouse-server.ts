@@ -129,7 +129,10 @@ export async function lockEmbeddedDir(path: string): Promise<{ release(): Promis
     "const { createChdbConnection } = require('chdb/connection');" +
     'createChdbConnection({ path: process.argv[1] });' +
     "process.stdout.write('locked\\n'); setInterval(() => {}, 1000);";
-  const child = spawn(process.execPath, ['-e', script, path], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, ['-e', script, path], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`lock holder exited early (code ${code})`)));

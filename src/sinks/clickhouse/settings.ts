@@ -5,12 +5,8 @@ import { z } from 'zod';
  * `url`, else the env var CLICKHOUSE_URL, else an embedded chDB under `path`
  * (default `./.switchyard/clickhouse`). See docs/clickhouse.md for every field and its limits.
  */
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected letters, digits and _ (a ClickHouse identifier)' });
-const clusterName = z
-  .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { message: 'expected letters, digits, _, . and -' });
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected letters, digits and _ (a ClickHouse identifier)' });
+const clusterName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { message: 'expected letters, digits, _, . and -' });
 const positiveInt = z.number().int().positive();
 
 export const MIB = 1024 * 1024;
@@ -20,7 +16,10 @@ export const clickHouseBatchSchema = z
     /** Rows per insert (per table). */
     max_rows: positiveInt.max(100_000).default(2000),
     /** Serialized JSONEachRow bytes per insert (per table). */
-    max_bytes: positiveInt.min(1024).max(64 * MIB).default(4 * MIB),
+    max_bytes: positiveInt
+      .min(1024)
+      .max(64 * MIB)
+      .default(4 * MIB),
     /** A partly filled batch is sent after this long. */
     max_delay_ms: positiveInt.max(60_000).default(1000),
     /** Sealed batches held in memory while an insert is in flight; more go to the spool. */

@@ -4,19 +4,55 @@ import { AI_CALLS_COLUMNS } from '../../../src/sinks/clickhouse/ddl/ai-calls.js'
 import { allStatements, MIGRATIONS } from '../../../src/sinks/clickhouse/migrations.js';
 
 const LEDGER_COLUMNS = [
-  'call_id', 'ts', 'trace_id', 'span_id', 'feature', 'route', 'operation', 'path', 'streamed', 'requested_model',
-  'final_provider', 'final_model', 'outcome', 'error_type', 'http_status', 'attempt_count', 'retry_count', 'fallback_path',
-  'fallback_path_str', 'latency_ms', 'ttfc_ms', 'overhead_ms', 'input_tokens', 'output_tokens', 'cache_read_tokens',
-  'cache_write_tokens', 'reasoning_tokens', 'cost_usd', 'price_table_version', 'config_hash', 'service', 'namespace', 'pod', 'workload',
+  'call_id',
+  'ts',
+  'trace_id',
+  'span_id',
+  'feature',
+  'route',
+  'operation',
+  'path',
+  'streamed',
+  'requested_model',
+  'final_provider',
+  'final_model',
+  'outcome',
+  'error_type',
+  'http_status',
+  'attempt_count',
+  'retry_count',
+  'fallback_path',
+  'fallback_path_str',
+  'latency_ms',
+  'ttfc_ms',
+  'overhead_ms',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'price_table_version',
+  'config_hash',
+  'service',
+  'namespace',
+  'pod',
+  'workload',
 ];
 
 test('ai_calls has exactly the public column names, in order', () => {
-  const names = AI_CALLS_COLUMNS.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('INDEX')).map((l) => l.split(' ')[0]);
+  const names = AI_CALLS_COLUMNS.split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('INDEX'))
+    .map((l) => l.split(' ')[0]);
   assert.deepEqual(names, LEDGER_COLUMNS);
 });
 
 test('migration versions are 1..n with unique names', () => {
-  assert.deepEqual(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
+  assert.deepEqual(
+    MIGRATIONS.map((m) => m.version),
+    MIGRATIONS.map((_, i) => i + 1),
+  );
   assert.equal(new Set(MIGRATIONS.map((m) => m.name)).size, MIGRATIONS.length);
 });
 
@@ -24,7 +60,10 @@ test('single node: plain engines, no ON CLUSTER, no Distributed, TTL only when a
   const sql = allStatements({ database: 'switchyard' }).join(';\n');
   assert.doesNotMatch(sql, /ON CLUSTER|Replicated|Distributed|TTL /);
   assert.match(sql, /CREATE TABLE IF NOT EXISTS `switchyard`\.`ai_calls`\n\(/);
-  assert.match(sql, /ENGINE = ReplacingMergeTree\nPARTITION BY toYYYYMM\(ts\)\nORDER BY \(feature, toStartOfHour\(ts\), call_id\)\nSETTINGS non_replicated_deduplication_window = 10000/);
+  assert.match(
+    sql,
+    /ENGINE = ReplacingMergeTree\nPARTITION BY toYYYYMM\(ts\)\nORDER BY \(feature, toStartOfHour\(ts\), call_id\)\nSETTINGS non_replicated_deduplication_window = 10000/,
+  );
   const withTtl = allStatements({ database: 'switchyard', ttlDays: 90 }).join(';\n');
   assert.equal(withTtl.match(/TTL toDateTime\(ts\) \+ toIntervalDay\(90\)/g)?.length, 2);
   assert.match(withTtl, /TTL toDateTime\(Timestamp\) \+ toIntervalDay\(90\)/);
@@ -36,22 +75,38 @@ test('cluster: every statement ON CLUSTER, Replicated local tables, Distributed 
   for (const s of statements) assert.match(s, /ON CLUSTER `ledger`/, s.split('\n')[0]);
   const sql = statements.join(';\n');
   assert.match(sql, /CREATE DATABASE IF NOT EXISTS `switchyard` ON CLUSTER `ledger`/);
-  assert.match(sql, /`schema_migrations` ON CLUSTER `ledger`\n.*\nENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/all\/\{database\}\/\{table\}', '\{replica\}'\)/);
-  assert.match(sql, /CREATE TABLE IF NOT EXISTS `switchyard`\.`ai_calls_local` ON CLUSTER `ledger`\n\([\s\S]*?\)\nENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'\)/);
+  assert.match(
+    sql,
+    /`schema_migrations` ON CLUSTER `ledger`\n.*\nENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/all\/\{database\}\/\{table\}', '\{replica\}'\)/,
+  );
+  assert.match(
+    sql,
+    /CREATE TABLE IF NOT EXISTS `switchyard`\.`ai_calls_local` ON CLUSTER `ledger`\n\([\s\S]*?\)\nENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'\)/,
+  );
   assert.ok(
     statements.includes(
-      "CREATE TABLE IF NOT EXISTS `switchyard`.`ai_calls` ON CLUSTER `ledger` AS `switchyard`.`ai_calls_local`\n" +
+      'CREATE TABLE IF NOT EXISTS `switchyard`.`ai_calls` ON CLUSTER `ledger` AS `switchyard`.`ai_calls_local`\n' +
         "ENGINE = Distributed('ledger', 'switchyard', 'ai_calls_local', cityHash64(call_id))",
     ),
   );
-  const keys: [string, string][] = [['ai_attempts', 'cityHash64(call_id)'], ['otel_traces', 'cityHash64(TraceId)'], ['ai_calls_hourly', 'rand()']];
+  const keys: [string, string][] = [
+    ['ai_attempts', 'cityHash64(call_id)'],
+    ['otel_traces', 'cityHash64(TraceId)'],
+    ['ai_calls_hourly', 'rand()'],
+  ];
   for (const [table, key] of keys) {
     assert.match(sql, new RegExp(`ENGINE = Distributed\\('ledger', 'switchyard', '${table}_local', ${key.replace(/[()]/g, '\\$&')}\\)`));
   }
   assert.match(sql, /ENGINE = ReplicatedMergeTree\('\/clickhouse\/tables\/\{shard\}[^)]*\)\nPARTITION BY toDate\(Timestamp\)/);
   assert.match(sql, /ENGINE = ReplicatedAggregatingMergeTree\([^)]*\)\nPARTITION BY toYYYYMM\(hour\)/);
   // Views read and write the local tables, so each node aggregates its own shard.
-  assert.match(sql, /`ai_calls_hourly_local_mv` ON CLUSTER `ledger`\nTO `switchyard`\.`ai_calls_hourly_local`[\s\S]*FROM `switchyard`\.`ai_calls_local`/);
-  assert.match(sql, /`otel_traces_trace_id_ts_local_mv` ON CLUSTER `ledger`\nTO `switchyard`\.`otel_traces_trace_id_ts_local`[\s\S]*FROM `switchyard`\.`otel_traces_local`/);
+  assert.match(
+    sql,
+    /`ai_calls_hourly_local_mv` ON CLUSTER `ledger`\nTO `switchyard`\.`ai_calls_hourly_local`[\s\S]*FROM `switchyard`\.`ai_calls_local`/,
+  );
+  assert.match(
+    sql,
+    /`otel_traces_trace_id_ts_local_mv` ON CLUSTER `ledger`\nTO `switchyard`\.`otel_traces_trace_id_ts_local`[\s\S]*FROM `switchyard`\.`otel_traces_local`/,
+  );
   assert.doesNotMatch(sql, /Distributed\('ledger', 'switchyard', 'schema_migrations/);
 });

@@ -15,7 +15,12 @@ const tempDir = () => {
   dirs.push(d);
   return d;
 };
-const batch = (seq: number, rows: number) => makeBatch(seq, 'ai_calls', Array.from({ length: rows }, (_, i) => JSON.stringify({ call_id: `${seq}-${i}`, pad: 'x'.repeat(100) })));
+const batch = (seq: number, rows: number) =>
+  makeBatch(
+    seq,
+    'ai_calls',
+    Array.from({ length: rows }, (_, i) => JSON.stringify({ call_id: `${seq}-${i}`, pad: 'x'.repeat(100) })),
+  );
 
 test('a batch reads back with the same body and dedup token, in seq order, across a restart', async () => {
   const dir = tempDir();
@@ -46,7 +51,10 @@ test('when full, the oldest batches are dropped, counted and logged', async () =
   for (let seq = 1; seq <= 5; seq++) await spool.append(batch(seq, 10));
   assert.deepEqual([spool.size, spool.rows, spool.droppedRows, spool.head()?.seq], [3, 30, 20, 3]);
   assert.equal(logs.length, 2);
-  assert.match(logs[1] as string, /spool full \(\d+ bytes\): dropped the oldest ai_calls batch; 10 rows lost \(spool_dropped_rows_total=20\)/);
+  assert.match(
+    logs[1] as string,
+    /spool full \(\d+ bytes\): dropped the oldest ai_calls batch; 10 rows lost \(spool_dropped_rows_total=20\)/,
+  );
   await spool.append(batch(6, 100));
   assert.equal(spool.droppedRows, 120, 'a batch larger than the whole spool is dropped itself');
   assert.equal(spool.size, 3);

@@ -1,13 +1,4 @@
-import {
-  DEDUP_SETTINGS,
-  type DdlContext,
-  distributedTable,
-  engine,
-  onCluster,
-  qualified,
-  storageName,
-  ttlClause,
-} from './context.js';
+import { DEDUP_SETTINGS, type DdlContext, distributedTable, engine, onCluster, qualified, storageName, ttlClause } from './context.js';
 
 /**
  * `ai_attempts`: one row per upstream attempt, keyed to its call by `call_id` (and `ts`, the

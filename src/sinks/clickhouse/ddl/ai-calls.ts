@@ -1,13 +1,4 @@
-import {
-  DEDUP_SETTINGS,
-  type DdlContext,
-  distributedTable,
-  engine,
-  onCluster,
-  qualified,
-  storageName,
-  ttlClause,
-} from './context.js';
+import { DEDUP_SETTINGS, type DdlContext, distributedTable, engine, onCluster, qualified, storageName, ttlClause } from './context.js';
 
 /**
  * `ai_calls`: the ledger, one row per call, never sampled. Column names are a public contract

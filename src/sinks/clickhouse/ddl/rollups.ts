@@ -1,13 +1,4 @@
-import {
-  DEDUP_SETTINGS,
-  type DdlContext,
-  distributedTable,
-  engine,
-  onCluster,
-  qualified,
-  quoteIdent,
-  storageName,
-} from './context.js';
+import { DEDUP_SETTINGS, type DdlContext, distributedTable, engine, onCluster, qualified, quoteIdent, storageName } from './context.js';
 
 /**
  * `ai_calls_hourly`: an AggregatingMergeTree fed by a materialized view on the ledger, for

@@ -70,10 +70,7 @@ export class Delivery {
     this.#retryAt = 0;
     this.#poke();
     await this.#until(
-      () =>
-        this.#pending.length === 0 &&
-        this.#spilling === 0 &&
-        (this.opts.spool.size === 0 || (this.#failing && this.#attempts > mark)),
+      () => this.#pending.length === 0 && this.#spilling === 0 && (this.opts.spool.size === 0 || (this.#failing && this.#attempts > mark)),
     );
   }
 
@@ -109,7 +106,12 @@ export class Delivery {
   }
 
   #notify(): void {
-    this.#waiters = this.#waiters.filter((w) => (w.ready() ? (w.resolve(), false) : true));
+    const waiting: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (w.ready()) w.resolve();
+      else waiting.push(w);
+    }
+    this.#waiters = waiting;
   }
 
   #sleep(ms: number): Promise<void> {

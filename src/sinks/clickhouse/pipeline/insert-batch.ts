@@ -8,11 +8,7 @@ import type { Batch } from './batch.js';
  * the insert goes to the Distributed table in the foreground, so a failure reaches us (and the
  * spool) instead of sitting in a node's local queue; the Replicated tables dedup each shard block.
  */
-export function makeInserter(
-  client: ClickHouseClient,
-  ctx: DdlContext,
-  opts: { asyncInsert: boolean },
-): (batch: Batch) => Promise<void> {
+export function makeInserter(client: ClickHouseClient, ctx: DdlContext, opts: { asyncInsert: boolean }): (batch: Batch) => Promise<void> {
   const extra: ServerSettings = {};
   if (opts.asyncInsert) Object.assign(extra, { async_insert: 1, wait_for_async_insert: 1, async_insert_deduplicate: 1 });
   if (ctx.cluster) Object.assign(extra, { distributed_foreground_insert: 1 });
