@@ -90,7 +90,8 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
   const upstreamMs = attempts.reduce((s, a) => s + a.durationMs, 0);
   const usage = sumUsage(attempts.map((a) => a.usage));
   const costs = attempts.filter((a) => a.usage);
-  const costUsd = costs.length === 0 || costs.some((a) => a.costUsd === null) ? null : costs.reduce((s, a) => s + (a.costUsd as number), 0);
+  // No tokens reported by any attempt: nothing billed (0). A reported usage with an unknown price: null.
+  const costUsd = costs.some((a) => a.costUsd === null) ? null : costs.reduce((s, a) => s + (a.costUsd as number), 0);
   const committed = call.responder.committed;
   const status = error ? (committed ? 200 : error.status) : 200;
   const record: CallRecord = {

@@ -70,7 +70,7 @@ describe('bad input gets an exact OpenAI-style error', () => {
     assert.equal(rec?.errorType, 'invalid_json');
     assert.equal(rec?.httpStatus, 400);
     assert.equal(rec?.attemptCount, 0);
-    assert.equal(rec?.costUsd, null);
+    assert.equal(rec?.costUsd, 0, 'nothing was billed');
   });
 
   test('GET on a POST endpoint is 405', async () => {

@@ -55,7 +55,7 @@ describe('official openai SDK through the sidecar (recorded fixtures)', () => {
     const upstreamTraceparent = String(seen.headers.traceparent);
     assert.match(upstreamTraceparent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
 
-    const spans = await otlp.waitForSpans((s) => s.some((x) => x.kind === 'SERVER'));
+    const spans = await otlp.waitForSpans((s) => s.some((x) => x.kind === 'SERVER') && s.some((x) => x.kind === 'CLIENT'));
     const server = spans.find((s) => s.kind === 'SERVER');
     const client = spans.find((s) => s.kind === 'CLIENT');
     assert.ok(server && client);
