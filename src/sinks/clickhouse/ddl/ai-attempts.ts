@@ -1,4 +1,4 @@
-import { DEDUP_SETTINGS, type DdlContext, distributedTable, engine, onCluster, qualified, storageName, ttlClause } from './context.js';
+import { type DdlContext, replacingTableDdl } from './context.js';
 
 /**
  * `ai_attempts`: one row per upstream attempt, keyed to its call by `call_id` (and `ts`, the
@@ -33,14 +33,10 @@ export const AI_ATTEMPTS_COLUMNS = `
   INDEX idx_call_id call_id TYPE bloom_filter(0.001) GRANULARITY 1`;
 
 export function aiAttemptsDdl(ctx: DdlContext): string[] {
-  const local = storageName(ctx, 'ai_attempts');
-  return [
-    `CREATE TABLE IF NOT EXISTS ${qualified(ctx, local)}${onCluster(ctx)}\n(${AI_ATTEMPTS_COLUMNS}\n)\n` +
-      `ENGINE = ${engine(ctx, 'ReplacingMergeTree')}\n` +
-      'PARTITION BY toYYYYMM(ts)\n' +
-      'ORDER BY (feature, toStartOfHour(ts), call_id, attempt_index)' +
-      ttlClause(ctx, 'ts') +
-      `\nSETTINGS ${DEDUP_SETTINGS}`,
-    ...distributedTable(ctx, 'ai_attempts', 'cityHash64(call_id)'),
-  ];
+  return replacingTableDdl(ctx, {
+    table: 'ai_attempts',
+    columns: AI_ATTEMPTS_COLUMNS,
+    orderBy: 'feature, toStartOfHour(ts), call_id, attempt_index',
+    shardingKey: 'cityHash64(call_id)',
+  });
 }

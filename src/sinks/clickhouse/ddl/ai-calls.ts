@@ -1,4 +1,4 @@
-import { DEDUP_SETTINGS, type DdlContext, distributedTable, engine, onCluster, qualified, storageName, ttlClause } from './context.js';
+import { type DdlContext, replacingTableDdl } from './context.js';
 
 /**
  * `ai_calls`: the ledger, one row per call, never sampled. Column names are a public contract
@@ -50,14 +50,10 @@ export const AI_CALLS_COLUMNS = `
   INDEX idx_final_model final_model TYPE set(256) GRANULARITY 4`;
 
 export function aiCallsDdl(ctx: DdlContext): string[] {
-  const local = storageName(ctx, 'ai_calls');
-  return [
-    `CREATE TABLE IF NOT EXISTS ${qualified(ctx, local)}${onCluster(ctx)}\n(${AI_CALLS_COLUMNS}\n)\n` +
-      `ENGINE = ${engine(ctx, 'ReplacingMergeTree')}\n` +
-      'PARTITION BY toYYYYMM(ts)\n' +
-      'ORDER BY (feature, toStartOfHour(ts), call_id)' +
-      ttlClause(ctx, 'ts') +
-      `\nSETTINGS ${DEDUP_SETTINGS}`,
-    ...distributedTable(ctx, 'ai_calls', 'cityHash64(call_id)'),
-  ];
+  return replacingTableDdl(ctx, {
+    table: 'ai_calls',
+    columns: AI_CALLS_COLUMNS,
+    orderBy: 'feature, toStartOfHour(ts), call_id',
+    shardingKey: 'cityHash64(call_id)',
+  });
 }

@@ -57,3 +57,16 @@ export function distributedTable(ctx: DdlContext, table: string, shardingKey: st
       `ENGINE = Distributed('${ctx.cluster}', '${ctx.database}', '${storageName(ctx, table)}', ${shardingKey})`,
   ];
 }
+
+/** A ledger-style table: ReplacingMergeTree, monthly partitions on `ts`, optional TTL, dedup window. */
+export function replacingTableDdl(ctx: DdlContext, t: { table: string; columns: string; orderBy: string; shardingKey: string }): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS ${qualified(ctx, storageName(ctx, t.table))}${onCluster(ctx)}\n(${t.columns}\n)\n` +
+      `ENGINE = ${engine(ctx, 'ReplacingMergeTree')}\n` +
+      'PARTITION BY toYYYYMM(ts)\n' +
+      `ORDER BY (${t.orderBy})` +
+      ttlClause(ctx, 'ts') +
+      `\nSETTINGS ${DEDUP_SETTINGS}`,
+    ...distributedTable(ctx, t.table, t.shardingKey),
+  ];
+}
