@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+/**
+ * Child processes of the bench: spawned pinned to one core (`taskset -c N`), ready when they print
+ * a JSON line that passes a predicate, stopped by PID, and their CPU time read from /proc.
+ */
+export interface BenchProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** The JSON line that made it ready. */
+  readonly ready: Record<string, unknown>;
+  /** Last lines of stderr, for error messages. */
+  tail(): string;
+  /** user+system CPU seconds so far (from /proc/<pid>/stat). */
+  cpuSeconds(): number;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  name: string;
+  /** Core to pin to, or null for no pinning. */
+  core: number | null;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  /** A parsed JSON line (stdout or stderr) that means "ready". */
+  isReady: (line: Record<string, unknown>) => boolean;
+  timeoutMs?: number;
+}
+
+let tasksetChecked: boolean | undefined;
+
+/** Whether `taskset` (util-linux) is on the PATH. */
+export function hasTaskset(): boolean {
+  if (tasksetChecked === undefined) tasksetChecked = spawnSync('taskset', ['--version']).status === 0;
+  return tasksetChecked;
+}
+
+const CLK_TCK = 100;
+
+/** user+system CPU seconds of a live process, or NaN when it cannot be read. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime is field 14, stime field 15.
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function parseJsonLine(line: string): Record<string, unknown> | undefined {
+  const start = line.indexOf('{');
+  if (start < 0) return undefined;
+  try {
+    const v: unknown = JSON.parse(line.slice(start));
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function spawnPinned(opts: SpawnOptions): Promise<BenchProcess> {
+  const pinned = opts.core !== null && hasTaskset();
+  const command = pinned ? 'taskset' : opts.command;
+  const args = pinned ? ['-c', String(opts.core), opts.command, ...opts.args] : opts.args;
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  let tail = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => fail(new Error(`${opts.name}: not ready after ${opts.timeoutMs ?? 60_000} ms`)), opts.timeoutMs ?? 60_000);
+    const fail = (err: Error): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${err.message}\n--- ${opts.name} output ---\n${tail.trim().slice(-3000)}`));
+    };
+    const onLine = (line: string): void => {
+      tail = `${tail}${line}\n`.slice(-8000);
+      if (done) return;
+      const json = parseJsonLine(line);
+      if (!json || !opts.isReady(json)) return;
+      done = true;
+      clearTimeout(timer);
+      const pid = child.pid ?? -1;
+      resolve({
+        name: opts.name,
+        pid,
+        ready: json,
+        tail: () => tail,
+        cpuSeconds: () => cpuSecondsOf(pid),
+        async stop(graceMs = 15_000) {
+          if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+          child.kill('SIGTERM');
+          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          const code = await exited;
+          clearTimeout(kill);
+          return code;
+        },
+      });
+    };
+    if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
+    if (child.stderr) createInterface({ input: child.stderr }).on('line', onLine);
+    child.once('error', (e) => fail(e));
+    void exited.then((code) => fail(new Error(`${opts.name}: exited (code ${code}) before it was ready`)));
+  });
+}
+
+export interface CoreTimes {
+  /** Seconds the core ran anything (user, nice, system, irq, softirq). */
+  busy: number;
+  /** Seconds stolen by the hypervisor. */
+  steal: number;
+}
+
+/** Per-core CPU seconds since boot, from /proc/stat (empty when it cannot be read). */
+export function coreTimes(): Map<number, CoreTimes> {
+  const out = new Map<number, CoreTimes>();
+  try {
+    for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+      const m = /^cpu(\d+)\s+(.*)$/.exec(line);
+      if (!m) continue;
+      const v = (m[2] as string).split(/\s+/).map(Number);
+      const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = v;
+      out.set(Number(m[1]), { busy: (user + nice + system + irq + softirq) / CLK_TCK, steal: steal / CLK_TCK });
+    }
+  } catch {
+    // not Linux: no per-core figures
+  }
+  return out;
+}
