@@ -78,7 +78,7 @@ export function tracesDashboard() {
           status: t.StatusCode,
           trace_id: t.TraceId,
         },
-        where: [macro.timeFilter(t.Timestamp), sql`${t.SpanKind} = 'Server'`],
+        where: [macro.timeFilter(t.Timestamp), sql`${t.SpanKind} = 'SPAN_KIND_SERVER'`],
         orderBy: [
           ['duration_ms', 'DESC'],
           ['trace_id', 'ASC'],
