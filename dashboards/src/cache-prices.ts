@@ -1,38 +1,62 @@
+import { PRICE_TABLE } from '../../src/pricing/index.js';
+import type { PriceEntry } from '../../src/pricing/index.js';
 import { Expr, sql, str } from './sql/expr.js';
 
 /**
- * Cache-read discounts per model, USD per million input tokens: the uncached input price and the
- * cached-read price. The ledger stores the call's total cost, not its per-bucket prices, so the
- * Cost dashboard computes cache savings as
- *   cache_read_tokens × (input price − cached price)
- * from this list, matched on final_model. A model not listed saves 0 on the dashboard (the
- * "cache reads on unlisted models" stat shows how many tokens that leaves out). Keep it in step
- * with the bundled price table in src/pricing; it is an approximation by design (no tiered prices).
+ * Cache savings per model, from the sidecar's own bundled price table (src/pricing): one source of
+ * truth. The ledger stores each call's total cost, not its per-bucket prices, so the Cost
+ * dashboard computes
+ *   cache_read_tokens × (input price − cached input price)
+ * per final_model, with the price the table gives that model. The SQL reproduces the table's
+ * matching rules (src/pricing/match-model.ts): an exact name or alias, else the LONGEST name `p`
+ * with final_model = `p-<digit>…` (a dated snapshot), case-insensitive; nothing else matches.
+ * Config `pricing:` overrides are per deployment and invisible here: a model priced only by an
+ * override (the simulator's sim-*) counts 0 saved and shows `priced = false`.
+ *
+ * The expression is generated deterministically from PRICE_TABLE, so changing a price changes the
+ * generated dashboards and the drift test fails until they are regenerated.
  */
-export interface CachePrice {
-  model: string;
-  inputUsdPerMTok: number;
-  cachedInputUsdPerMTok: number;
+interface PricedName {
+  name: string;
+  usdSavedPerToken: number;
 }
 
-export const CACHE_PRICES: readonly CachePrice[] = [
-  { model: 'gpt-4o', inputUsdPerMTok: 2.5, cachedInputUsdPerMTok: 1.25 },
-  { model: 'gpt-4o-mini', inputUsdPerMTok: 0.15, cachedInputUsdPerMTok: 0.075 },
-  { model: 'gpt-4.1', inputUsdPerMTok: 2, cachedInputUsdPerMTok: 0.5 },
-  { model: 'gpt-4.1-mini', inputUsdPerMTok: 0.4, cachedInputUsdPerMTok: 0.1 },
-  { model: 'claude-sonnet-4-20250514', inputUsdPerMTok: 3, cachedInputUsdPerMTok: 0.3 },
-  { model: 'claude-3-5-haiku-20241022', inputUsdPerMTok: 0.8, cachedInputUsdPerMTok: 0.08 },
-  { model: 'gemini-2.5-flash', inputUsdPerMTok: 0.3, cachedInputUsdPerMTok: 0.075 },
-  { model: 'deepseek-chat', inputUsdPerMTok: 0.27, cachedInputUsdPerMTok: 0.07 },
-];
-
-/** USD saved per cached token for `model` (an expression over the model column). */
-export function cacheSavingPerToken(model: Expr, prices: readonly CachePrice[] = CACHE_PRICES): Expr {
-  const keys = prices.map((p) => str(p.model).sql).join(', ');
-  const values = prices.map((p) => String(Number(((p.inputUsdPerMTok - p.cachedInputUsdPerMTok) / 1e6).toPrecision(12)))).join(', ');
-  return sql`transform(${model}, [${new Expr(keys)}], [${new Expr(values)}], 0.)`;
+/** USD saved per cached input token for one entry (0 when it has no cached price). */
+export function savingPerToken(e: Pick<PriceEntry, 'input' | 'cachedInput'>): number {
+  return Number(((e.input - (e.cachedInput ?? e.input)) / 1e6).toPrecision(12));
 }
 
-export function isListedModel(model: Expr, prices: readonly CachePrice[] = CACHE_PRICES): Expr {
-  return sql`${model} IN (${new Expr(prices.map((p) => str(p.model).sql).join(', '))})`;
+/** Every name the table matches (ids and aliases, lower case), longest first, then by name. */
+export function pricedNames(table: readonly PriceEntry[] = PRICE_TABLE): PricedName[] {
+  const out = new Map<string, PricedName>();
+  for (const e of table) {
+    for (const name of [e.model, ...(e.aliases ?? [])]) {
+      const key = name.toLowerCase();
+      if (!out.has(key)) out.set(key, { name: key, usdSavedPerToken: savingPerToken(e) });
+    }
+  }
+  return [...out.values()].sort((a, b) => b.name.length - a.name.length || (a.name < b.name ? -1 : 1));
+}
+
+/** The table name `model` resolves to, or '' (match-model.ts rules, longest name first). */
+export function matchedPriceName(model: Expr, table: readonly PriceEntry[] = PRICE_TABLE): Expr {
+  const names = new Expr(
+    pricedNames(table)
+      .map((p) => str(p.name).sql)
+      .join(', '),
+  );
+  return sql`arrayFirst(n -> lower(${model}) = n OR (startsWith(lower(${model}), concat(n, '-')) AND match(substring(lower(${model}), length(n) + 2, 1), '^[0-9]$')), [${names}])`;
+}
+
+/** USD saved per cached token for `model` (an expression over the model column); 0 when unpriced. */
+export function cacheSavingPerToken(model: Expr, table: readonly PriceEntry[] = PRICE_TABLE): Expr {
+  const priced = pricedNames(table);
+  const keys = new Expr(priced.map((p) => str(p.name).sql).join(', '));
+  const values = new Expr(priced.map((p) => String(p.usdSavedPerToken)).join(', '));
+  return sql`transform(${matchedPriceName(model, table)}, [${keys}], [${values}], 0.)`;
+}
+
+/** True when the bundled table has a price for `model`. */
+export function isPricedModel(model: Expr, table: readonly PriceEntry[] = PRICE_TABLE): Expr {
+  return sql`${matchedPriceName(model, table)} != ''`;
 }

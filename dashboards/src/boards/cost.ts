@@ -1,5 +1,5 @@
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { cacheSavingPerToken, isListedModel } from '../cache-prices.js';
+import { cacheSavingPerToken, isPricedModel } from '../cache-prices.js';
 import { stat, table, timeseries, unitOverride } from '../panels.js';
 import { cols, type Expr, fn, sql } from '../sql/expr.js';
 import { macro } from '../sql/macros.js';
@@ -58,7 +58,8 @@ export function costDashboard() {
     }),
     stat({
       title: 'Cache savings',
-      description: 'cache_read_tokens × (input price − cached price), prices from dashboards/src/cache-prices.ts matched on final_model.',
+      description:
+        'cache_read_tokens × (input price − cached input price), prices from the bundled price table (src/pricing) matched on final_model as the sidecar matches them. Config price overrides are not visible here.',
       sql: select({ from: aiCalls, select: { saved_usd: fn.sum(cacheSavings) }, where: ledgerFilters() }),
       unit: 'currencyUSD',
       width: 5,
@@ -162,7 +163,7 @@ export function costDashboard() {
           model,
           cached_tokens: fn.sum(c.cache_read_tokens),
           saved_usd: fn.sum(cacheSavings),
-          priced: sql`toBool(${isListedModel(c.final_model)})`,
+          priced: sql`toBool(${isPricedModel(c.final_model)})`,
         },
         where: [...ledgerFilters(), sql`${c.cache_read_tokens} > 0`],
         groupBy: ['model', 'priced'],
