@@ -2,18 +2,21 @@ import { DataqueryBuilder as PrometheusQuery } from '@grafana/grafana-foundation
 import { THRESHOLDS } from '../alert-thresholds.js';
 import { BUDGETS, type FeatureBudget } from '../budgets.js';
 import { PROMETHEUS_DS, SPOOL_METRICS } from '../constants.js';
-import { cols, fn, sql, str } from '../sql/expr.js';
+import { cols, Expr, fn, sql, str } from '../sql/expr.js';
 import { macro } from '../sql/macros.js';
 import { select } from '../sql/query-builder.js';
-import { aiCalls } from '../sql/schema.js';
+import { aiCalls, aiCallsHourly } from '../sql/schema.js';
 import type { RuleSpec } from './rule-parts.js';
 
 /**
  * Every alert rule, as data: budgets (from budgets.ts), error rate per provider, fallback-rate
  * spike per feature, p95 latency per feature, and the ledger spool (from the sidecar's
- * Prometheus metrics, since ClickHouse is the thing that is down).
+ * Prometheus metrics, since ClickHouse is the thing that is down). Rules whose range holds whole
+ * hours (the daily budget, the fallback baseline) read them from the `ai_calls_hourly` rollup;
+ * why the others cannot is in dashboards/README.md.
  */
 const c = cols(aiCalls);
+const h = cols(aiCallsHourly);
 const cost = fn.ifNull(c.cost_usd, 0);
 export const GROUPS = { budgets: 'switchyard-budgets', reliability: 'switchyard-reliability', ledger: 'switchyard-ledger' };
 
@@ -22,12 +25,40 @@ const WINDOWS = [
   { key: 'usdPerDay', label: 'day', seconds: 86400 },
 ] as const;
 
+/**
+ * An alert's range split between the hourly rollup and the raw ledger. Whole hours inside
+ * [from, until) come from `ai_calls_hourly` (one row per hour × key instead of one per call); the
+ * ragged edges, before the first whole hour and from the last hour start on, come from `ai_calls`.
+ * Together they cover every call in the range exactly once, so the result equals the ledger-only
+ * query. A window shorter than two hours has no whole hour inside and reads only the ledger.
+ */
+function hourSplit(until: Expr) {
+  const firstWholeHour = sql`toStartOfHour(${macro.fromTime()}, 'UTC') + INTERVAL 1 HOUR`;
+  const edgeHour = sql`toStartOfHour(${until}, 'UTC')`;
+  return {
+    rollupHours: [sql`${h.hour} >= ${firstWholeHour}`, sql`${h.hour} < ${edgeHour}`],
+    ledgerEdges: [macro.timeFilter(c.ts), sql`(${c.ts} < ${firstWholeHour} OR ${c.ts} >= ${edgeHour})`],
+  };
+}
+
+const unionAll = (...parts: Expr[]) => new Expr(parts.map((p) => p.sql).join('\nUNION ALL\n'));
+
+/** Spend of one feature over the rule's range: rollup hours plus ledger edges. */
 export function budgetRuleSql(feature: string) {
-  return select({
-    from: aiCalls,
-    select: { spend_usd: fn.sum(cost) },
-    where: [macro.timeFilter(c.ts), sql`${c.feature} = ${str(feature)}`],
-  });
+  const split = hourSplit(macro.toTime());
+  const parts = unionAll(
+    select({
+      from: aiCallsHourly,
+      select: { spend: fn.sum(h.cost_usd_sum) },
+      where: [sql`${h.feature} = ${str(feature)}`, ...split.rollupHours],
+    }),
+    select({
+      from: aiCalls,
+      select: { spend: fn.sum(cost) },
+      where: [sql`${c.feature} = ${str(feature)}`, ...split.ledgerEdges],
+    }),
+  );
+  return select({ from: parts, select: { spend_usd: sql`sum(spend)` } });
 }
 
 function budgetRules(budgets: readonly FeatureBudget[]): RuleSpec[] {
@@ -69,18 +100,50 @@ export function errorRateSql() {
   });
 }
 
+/**
+ * Per feature: fallback share of the last 15 minutes minus the share of the 24 h before. The
+ * recent window is ledger rows; the baseline's whole hours come from the rollup (its `fallbacks`
+ * and `calls`), its edges from the ledger.
+ */
 export function fallbackSpikeSql() {
   const t = THRESHOLDS.fallbackSpike;
-  const recent = sql`${c.ts} > ${macro.toTime()} - INTERVAL ${t.recentSeconds} SECOND`;
+  const recentStart = sql`${macro.toTime()} - INTERVAL ${t.recentSeconds} SECOND`;
+  const recent = sql`${c.ts} > ${recentStart}`;
   const fellBack = sql`length(${c.fallback_path}) > 1`;
-  const recentRate = fn.ratio(fn.countIf(sql`${fellBack} AND ${recent}`), fn.countIf(recent));
-  const baselineRate = fn.ratio(fn.countIf(sql`${fellBack} AND NOT ${recent}`), fn.countIf(sql`NOT ${recent}`));
+  const split = hourSplit(recentStart);
+  const parts = unionAll(
+    select({
+      from: aiCallsHourly,
+      select: {
+        feature: h.feature,
+        recent_calls: sql`toUInt64(0)`,
+        recent_fallbacks: sql`toUInt64(0)`,
+        baseline_calls: fn.sum(h.calls),
+        baseline_fallbacks: fn.sum(h.fallbacks),
+      },
+      where: split.rollupHours,
+      groupBy: ['feature'],
+    }),
+    select({
+      from: aiCalls,
+      select: {
+        feature: c.feature,
+        recent_calls: fn.countIf(recent),
+        recent_fallbacks: fn.countIf(sql`${fellBack} AND ${recent}`),
+        baseline_calls: fn.countIf(sql`NOT ${recent}`),
+        baseline_fallbacks: fn.countIf(sql`${fellBack} AND NOT ${recent}`),
+      },
+      where: split.ledgerEdges,
+      groupBy: ['feature'],
+    }),
+  );
+  const recentRate = fn.ratio(sql`sum(recent_fallbacks)`, sql`sum(recent_calls)`);
+  const baselineRate = fn.ratio(sql`sum(baseline_fallbacks)`, sql`sum(baseline_calls)`);
   return select({
-    from: aiCalls,
-    select: { feature: c.feature, fallback_rate_increase: sql`${recentRate} - ${fn.ifNull(baselineRate, 0)}` },
-    where: [macro.timeFilter(c.ts)],
+    from: parts,
+    select: { feature: new Expr('feature'), fallback_rate_increase: sql`${recentRate} - ${fn.ifNull(baselineRate, 0)}` },
     groupBy: ['feature'],
-    having: [sql`${fn.countIf(recent)} >= ${t.minCalls}`],
+    having: [sql`sum(recent_calls) >= ${t.minCalls}`],
     orderBy: [['feature', 'ASC']],
   });
 }

@@ -51,6 +51,26 @@ export const aiCalls = defineTable('ai_calls', {
   workload: 'String',
 });
 
+/**
+ * `ai_calls_hourly`: the rollup the ledger's materialized view keeps (src/sinks/clickhouse/ddl/rollups.ts),
+ * one row per hour × feature × final provider/model × namespace/workload, partial until merged:
+ * always read it with sum() and GROUP BY.
+ */
+export const aiCallsHourly = defineTable('ai_calls_hourly', {
+  hour: "DateTime('UTC')",
+  feature: 'String',
+  final_provider: 'String',
+  final_model: 'String',
+  namespace: 'String',
+  workload: 'String',
+  calls: 'UInt64',
+  errors: 'UInt64',
+  fallbacks: 'UInt64',
+  retries: 'UInt64',
+  cost_usd_sum: 'Float64',
+  unpriced_calls: 'UInt64',
+});
+
 export const otelTraces = defineTable('otel_traces', {
   Timestamp: 'DateTime64(9)',
   TraceId: 'String',
