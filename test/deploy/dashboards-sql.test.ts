@@ -22,7 +22,7 @@ import type { AiCallRow } from '../../src/sinks/clickhouse/rows/ai-call-row.js';
 import { parseClickHouseSettings } from '../../src/sinks/clickhouse/settings.js';
 import { type ClickHouseSink, createClickHouseSink } from '../../src/sinks/clickhouse/sink.js';
 import { startClickHouseServer, type TestClickHouseServer } from '../support/clickhouse-server.js';
-import { loadFixture } from '../support/fixtures.js';
+import { loadFixture, seededRandom } from '../support/fixtures.js';
 import { jsonReply, type MockUpstream, type Reply, startMockUpstream } from '../support/mock-upstream.js';
 import { startSidecar, type TestSidecar } from '../support/sidecar.js';
 
@@ -141,18 +141,6 @@ function script(feature: string, kind: Kind, stream: boolean, i: number): [Upstr
     case 'cut':
       return [[primary, [cutStream(primary, i)]]];
   }
-}
-
-/** mulberry32: the traffic is random-looking but the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Plan {
@@ -583,7 +571,7 @@ describe('dashboard and alert SQL on a real ClickHouse fed by real sidecar traff
         }),
       );
     }
-    const random = seeded(42);
+    const random = seededRandom(42);
     // Before the dashboards' time range: these must be filtered out.
     await drive(sidecars, upstreams, plan(random, 12, { primaryFailure: 0.08 }), counter);
     RANGE_FROM = nextSecond();
