@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { BenchResults } from '../../bench/results.js';
+
+/**
+ * `npm run bench -- --quick` end to end: every process starts, every cell is measured and the
+ * report is written. It checks the harness, not the speed: speed is measured by the bench itself.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const out = mkdtempSync(join(tmpdir(), 'switchyard-bench-smoke-'));
+after(() => rmSync(out, { recursive: true, force: true }));
+
+function runQuickBench(): Promise<{ code: number | null; stderr: string }> {
+  // npm test builds dist/ first; reuse it instead of the bench's private build when it is there.
+  const dist = join(ROOT, 'dist');
+  const args = [join(ROOT, 'scripts', 'bench.mjs'), '--quick', '--out', out, ...(existsSync(join(dist, 'cli', 'main.js')) ? ['--build-dir', dist] : [])];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString('utf8')).slice(-20_000);
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+}
+
+test('bench --quick measures every cell and writes the report', { timeout: 150_000 }, async () => {
+  const run = await runQuickBench();
+  assert.equal(run.code, 0, `bench exited ${run.code}:\n${run.stderr}`);
+  const r = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8')) as BenchResults;
+  assert.ok(readFileSync(join(out, 'quick.md'), 'utf8').includes('| mode | conc | target | req/s |'));
+
+  assert.deepEqual(r.targets, ['direct', 'bare', 'sidecar', 'sidecar-ch']);
+  assert.deepEqual(r.options.concurrency, [1, 16, 64]);
+  assert.equal(r.cells.length, r.targets.length * 2 * 3);
+  for (const target of r.targets) {
+    for (const mode of ['non-stream', 'stream'] as const) {
+      for (const concurrency of r.options.concurrency) {
+        const cell = r.cells.find((c) => c.target === target && c.mode === mode && c.concurrency === concurrency);
+        const name = `${target} ${mode} c=${concurrency}`;
+        assert.ok(cell, `missing cell ${name}`);
+        const m = cell.median;
+        assert.equal(m.errors, 0, `${name}: errors`);
+        for (const [k, v] of Object.entries({ rps: m.rps, p50Ms: m.p50Ms, p99Ms: m.p99Ms, ttfbP50Ms: m.ttfbP50Ms })) {
+          assert.ok(Number.isFinite(v) && v > 0, `${name}: ${k} = ${v}`);
+        }
+        if (target !== 'direct') assert.ok(m.proxyCpuUsPerReq > 0, `${name}: proxy CPU per request = ${m.proxyCpuUsPerReq}`);
+      }
+    }
+  }
+
+  for (const s of r.summary.ratios) assert.ok(s.sidecarVsBare > 0 && s.sidecarChVsBare > 0 && s.chOnVsOff > 0, `ratios ${JSON.stringify(s)}`);
+  assert.equal(r.summary.addedP50Ms.length, 6);
+  assert.equal(r.summary.checks.length, 4);
+
+  assert.deepEqual(
+    r.incremental.map((i) => i.target),
+    r.targets,
+  );
+  for (const i of r.incremental) assert.ok(i.ttfcMsMedian > 0 && i.totalMsMedian > 0, `incremental ${i.target}`);
+
+  assert.equal(r.fidelity.length, r.targets.length * 2);
+  for (const f of r.fidelity) assert.ok(f.status === 200 && f.bytes > 0, `fidelity ${f.target} ${f.mode}: ${f.status}, ${f.bytes} bytes`);
+
+  assert.ok(r.ledger && r.ledger.rows > 0 && r.ledger.callsSent > 0, `ledger ${JSON.stringify(r.ledger)}`);
+});
