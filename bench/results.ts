@@ -17,11 +17,11 @@ export interface CellRun extends LoadResult {
   proxyCpuUsPerReq: number;
   /** Busy share of the proxy's core in the window (1 = the whole core). */
   proxyCoreBusy: number;
-  /** Busy share of the load core (load generator + mock upstream + OTLP receiver) in the window. */
+  /** Busy share of the load core (load generator + mock upstream + OTLP receiver + ClickHouse) in the window. */
   loadCoreBusy: number;
   /** Busy share of the proxy core spent by processes outside the bench (NaN when unpinned). */
   proxyCoreOther: number;
-  /** Busy share of the load core spent by other processes (ClickHouse included). */
+  /** Busy share of the load core spent by processes outside the bench. */
   loadCoreOther: number;
   /** Share of a core stolen by the hypervisor, both cores summed. */
   steal: number;
