@@ -134,9 +134,13 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
       if (api.inflight() > 0) log.warn('grace period over; closing remaining connections', { inflight: api.inflight(), grace_ms: grace });
       api.server.closeAllConnections();
       await closed;
-      await telemetry.forceFlush().catch((e: Error) => log.warn('telemetry flush failed', { error: e.message }));
-      for (const s of sinks) await s.close().catch((e: Error) => log.warn('sink close failed', { sink: s.name, error: e.message }));
-      await telemetry.shutdown().catch(() => undefined);
+      // Telemetry first (its span processors feed the ClickHouse sink), then the sinks; every step bounded.
+      log.debug('shutdown: api closed; flushing telemetry');
+      await bounded(telemetry.forceFlush(), 5000, 'telemetry flush', log);
+      await bounded(telemetry.shutdown(), 5000, 'telemetry shutdown', log);
+      log.debug('shutdown: telemetry stopped; closing sinks');
+      for (const s of sinks) await bounded(s.close(), 15_000, `sink ${s.name} close`, log);
+      log.debug('shutdown: sinks closed');
       await client.close().catch(() => undefined);
       await new Promise<void>((resolve) => health.close(() => resolve()));
       health.closeAllConnections();
@@ -166,4 +170,20 @@ async function ledgerSinks(config: Config, env: NodeJS.ProcessEnv, log: Logger):
   const { parseClickHouseSettings } = await import('./sinks/clickhouse/settings.js');
   const sink = await createClickHouseSink(parseClickHouseSettings(section ?? {}), { env, log: (line: string) => log.info(line) });
   return [sink];
+}
+
+/** Awaits a shutdown step, but never longer than `ms`: a stuck exporter must not keep the pod alive. */
+async function bounded(step: Promise<unknown>, ms: number, what: string, log: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    const result = await Promise.race([step.then(() => 'done' as const), timeout]);
+    if (result === 'timeout') log.warn(`${what} did not finish in ${ms} ms; continuing shutdown`);
+  } catch (e) {
+    log.warn(`${what} failed`, { error: (e as Error).message });
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { ConfigError } from './config-error.js';
 import { loadConfigFile } from './load.js';
@@ -24,7 +24,11 @@ export function watchConfig(opts: { path: string; initial: Config; log: Logger; 
   const watchers = new Map<string, FSWatcher>();
   let timer: NodeJS.Timeout | undefined;
 
+  const relevant = new Set<string>();
   const rewatch = () => {
+    relevant.clear();
+    relevant.add('..data');
+    for (const f of current.watchedFiles) relevant.add(basename(f));
     const dirs = new Set(current.watchedFiles.map((f) => dirname(f)));
     for (const [dir, w] of watchers) {
       if (dirs.has(dir)) continue;
@@ -34,7 +38,10 @@ export function watchConfig(opts: { path: string; initial: Config; log: Logger; 
     for (const dir of dirs) {
       if (watchers.has(dir)) continue;
       try {
-        const w = watch(dir, { persistent: false }, schedule);
+        const w = watch(dir, { persistent: false }, (_event, filename) => {
+          // Only the files we read, and the kubelet's `..data` symlink swap; not the spool or other neighbours.
+          if (filename === null || relevant.has(String(filename))) schedule();
+        });
         w.on('error', (e) => opts.log.warn('config watch error', { dir, error: e.message }));
         watchers.set(dir, w);
       } catch (e) {
@@ -48,10 +55,9 @@ export function watchConfig(opts: { path: string; initial: Config; log: Logger; 
       const next = loadConfigFile(opts.path, opts.env);
       const changed = next.hash !== current.hash;
       current = next;
-      opts.log.info(changed ? 'config reloaded' : 'config re-read (unchanged text; key files re-read)', {
-        config_hash: next.hash,
-        source: opts.path,
-      });
+      const fields = { config_hash: next.hash, source: opts.path };
+      if (changed) opts.log.info('config reloaded', fields);
+      else opts.log.debug('config re-read (text unchanged; key files re-read)', fields);
       rewatch();
       for (const l of listeners) l(next);
       return true;

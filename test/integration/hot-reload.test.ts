@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfigFile } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/log.js';
@@ -82,6 +82,14 @@ describe('config hot reload', () => {
       sc = await startSidecar({ yaml: twoProviderYaml({ primary: upstream.baseUrl }), watch: true });
     });
     after(() => sc.close());
+
+    test('files next to the config (a spool, say) do not trigger reloads', async () => {
+      const before = sc.logs.length;
+      write(join(dirname(sc.configPath as string), 'spool-batch-000001.jsonl'), '{}\n');
+      await new Promise((r) => setTimeout(r, 400));
+      const reloads = sc.logs.slice(before).filter((l) => /config (reloaded|re-read|reload rejected)/.test(l));
+      assert.deepEqual(reloads, []);
+    });
 
     test('a rewritten file changes routing without a restart; a broken one does not', async () => {
       const path = sc.configPath as string;

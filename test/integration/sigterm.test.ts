@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,33 +7,7 @@ import OpenAI from 'openai';
 import { loadFixture } from '../support/fixtures.js';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.js';
 import { twoProviderYaml } from '../support/configs.js';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'switchyard.mjs');
-
-/** Starts `switchyard serve` as a real process and reads its listen address from the log line. */
-async function spawnSidecar(configPath: string): Promise<{ child: ChildProcess; apiUrl: string; stderr: string[] }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const stderr: string[] = [];
-  const apiUrl = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl = buf.indexOf('\n');
-      while (nl >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        stderr.push(line);
-        try {
-          const j = JSON.parse(line) as { msg?: string; api?: string };
-          if (j.msg === 'switchyard listening') resolve(`http://${j.api}`);
-        } catch {}
-        nl = buf.indexOf('\n');
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`sidecar exited early (${code}): ${stderr.join('\n')}`)));
-  });
-  return { child, apiUrl, stderr };
-}
+import { spawnSidecar } from '../support/spawn-sidecar.js';
 
 describe('SIGTERM during a stream', () => {
   let upstream: MockUpstream;
@@ -50,8 +23,7 @@ describe('SIGTERM during a stream', () => {
     const f = loadFixture('openai/chat-stream-text');
     // ~30 writes 40 ms apart: the stream lasts over a second, long enough to SIGTERM in the middle.
     upstream.enqueue({ kind: 'bytes', status: 200, contentType: f.contentType, body: f.body, chunkSize: Math.ceil(f.body.length / 30), chunkDelayMs: 40 });
-    const { child, apiUrl, stderr } = await spawnSidecar(configPath);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, apiUrl, stderr, exited } = await spawnSidecar(configPath);
     const client = new OpenAI({ baseURL: `${apiUrl}/v1`, apiKey: 'app', maxRetries: 0 });
     const stream = await client.chat.completions.create({ model: 'x', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     let text = '';

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createClient } from '@clickhouse/client';
+import OpenAI from 'openai';
+import { computeCost } from '../../src/pricing/index.js';
+import { type TestClickHouseServer, startClickHouseServer } from '../support/clickhouse-server.js';
+import { loadFixture } from '../support/fixtures.js';
+import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.js';
+import { type SpawnedSidecar, spawnSidecar } from '../support/spawn-sidecar.js';
+
+/**
+ * The durability promise, end to end, with real processes: `switchyard serve` writing to a real
+ * ClickHouse server. ClickHouse stops in the middle of 1,100 calls, the sidecar is SIGTERMed and
+ * restarted while it is down, ClickHouse comes back: every call is in the ledger exactly once.
+ */
+describe('ledger fault: ClickHouse down mid-run, sidecar restarted, nothing lost or doubled', () => {
+  let ch: TestClickHouseServer;
+  let upstream: MockUpstream;
+  let configPath: string;
+
+  before(async () => {
+    ch = await startClickHouseServer();
+    upstream = await startMockUpstream();
+    const f = loadFixture('openai/chat-completion-tool-calls');
+    upstream.setFallback({ kind: 'bytes', status: 200, contentType: f.contentType, body: f.body });
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-ledger-fault-'));
+    configPath = join(dir, 'switchyard.yaml');
+    writeFileSync(
+      configPath,
+      `server: { listen: 127.0.0.1:0, health_listen: 127.0.0.1:0, shutdown_grace_ms: 5000 }
+providers:
+  primary: { protocol: openai, base_url: ${upstream.baseUrl}, api_key: sk-fault-test }
+features:
+  support-chat: { targets: [ { provider: primary, model: gpt-4o-mini } ], retry: { max_attempts: 1 } }
+default_feature: support-chat
+telemetry:
+  clickhouse:
+    url: ${ch.url}
+    database: switchyard
+    request_timeout_ms: 2000
+    batch: { max_rows: 100, max_delay_ms: 50 }
+    spool: { dir: ${join(dir, 'spool')} }
+`,
+    );
+  });
+  after(async () => {
+    await upstream?.close();
+    await ch?.dispose();
+  });
+
+  async function drive(sc: SpawnedSidecar, calls: number, onCall?: (i: number) => Promise<void>): Promise<number> {
+    const client = new OpenAI({ baseURL: `${sc.apiUrl}/v1`, apiKey: 'app', maxRetries: 0 });
+    let ok = 0;
+    for (let i = 0; i < calls; i += 10) {
+      await onCall?.(i);
+      if (i % 100 === 0) process.stderr.write(`# ledger fault: ${i}/${calls} calls on this sidecar\n`);
+      const batch = Array.from({ length: Math.min(10, calls - i) }, () =>
+        client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }).then(() => ok++),
+      );
+      await Promise.all(batch);
+    }
+    return ok;
+  }
+
+  test('1,100 calls: count(), distinct call ids and sum(cost_usd) equal what was sent', async () => {
+    let sent = 0;
+    const first = await spawnSidecar(configPath);
+    sent += await drive(first, 500, async (i) => {
+      if (i === 250) await ch.stop(); // ClickHouse goes away mid-run; the app must not notice
+    });
+    const health = (await (await fetch(`${first.healthUrl}/readyz`)).json()) as { status: string; sinks: Array<{ state: string; spooled: number }> };
+    assert.equal(health.status, 'ready', '/readyz stays green while ClickHouse is down');
+    assert.equal(health.sinks[0]?.state, 'degraded');
+    assert.equal(await first.stop(), 0, 'SIGTERM spools what it cannot write and exits 0');
+
+    const second = await spawnSidecar(configPath); // restarted while ClickHouse is still down
+    sent += await drive(second, 300);
+    await ch.start();
+    sent += await drive(second, 300);
+    assert.equal(await second.stop(), 0);
+    assert.equal(sent, 1100, 'the app saw every call succeed');
+
+    const client = createClient({ url: ch.url });
+    try {
+      const rows = await (
+        await client.query({ query: 'SELECT count() AS n, uniqExact(call_id) AS ids, sum(cost_usd) AS cost FROM switchyard.ai_calls', format: 'JSONEachRow' })
+      ).json<{ n: string; ids: string; cost: number }>();
+      const perCall = computeCost({ provider: 'primary', model: 'gpt-4o-mini-2024-07-18', usage: { inputTokens: 75, outputTokens: 51, cacheReadTokens: 0, reasoningTokens: 0 } });
+      assert.ok(perCall !== null && perCall > 0);
+      assert.equal(Number(rows[0]?.n), sent, 'zero lost, zero duplicated');
+      assert.equal(Number(rows[0]?.ids), sent);
+      assert.ok(Math.abs((rows[0]?.cost ?? 0) - perCall * sent) < 1e-9, `sum(cost_usd) ${rows[0]?.cost} = ${perCall * sent}`);
+    } finally {
+      await client.close();
+    }
+  });
+});
