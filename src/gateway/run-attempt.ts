@@ -41,7 +41,7 @@ export interface AttemptResult {
 export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   const { deps, target, responder } = a;
   const provider = target.provider;
-  const url = new URL(provider.baseUrl);
+  const url = endpointOf(provider.baseUrl);
   const startedAtMs = epochMs();
   const t0 = monoMs();
   const handle = a.call.startAttempt({
@@ -117,10 +117,9 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
             responder.startStream('text/event-stream; charset=utf-8');
             ttfcMs = monoMs() - t0;
           }
-          for (const out of step.out) {
-            const wait = responder.write(out);
-            if (wait) await wait;
-          }
+          // One write per upstream read (not per event): fewer syscalls, same bytes, same timing.
+          const wait = responder.write(step.out.length === 1 ? (step.out[0] as Buffer) : Buffer.concat(step.out));
+          if (wait) await wait;
         }
         if (step.error) throw step.error;
       }
@@ -129,7 +128,7 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
         responder.startStream('text/event-stream; charset=utf-8');
         ttfcMs = monoMs() - t0;
       }
-      for (const out of last.out) responder.write(out);
+      if (last.out.length > 0) responder.write(Buffer.concat(last.out));
       facts = translator.facts();
       if (last.error) throw last.error;
       responder.end();
@@ -180,4 +179,16 @@ function asAttemptError(e: unknown, signal: AbortSignal): GatewayError {
     return new GatewayError({ kind: 'upstream_timeout', message: 'The provider stopped sending data.' });
   }
   return new GatewayError({ kind: 'upstream_truncated', message: `The provider's response broke off (${name}).` });
+}
+
+const endpoints = new Map<string, { hostname: string; port: string }>();
+/** Parsed once per base URL (the hot path must not parse a URL per attempt). */
+function endpointOf(baseUrl: string): { hostname: string; port: string } {
+  let e = endpoints.get(baseUrl);
+  if (!e) {
+    const u = new URL(baseUrl);
+    e = { hostname: u.hostname, port: u.port };
+    if (endpoints.size < 1000) endpoints.set(baseUrl, e);
+  }
+  return e;
 }

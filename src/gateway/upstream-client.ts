@@ -75,18 +75,21 @@ export function mapUpstreamFailure(e: unknown, signal: AbortSignal): GatewayErro
   return new GatewayError({ kind: 'upstream_connection', message: `Connection to the provider failed (${code}).` });
 }
 
-/** Reads a whole body with a size cap (non-stream responses and error bodies). */
-export async function readBody(body: UpstreamResponse['body'], maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new GatewayError({ kind: 'upstream_bad_response', message: `The provider's response exceeded ${maxBytes} bytes.` });
-    }
-    chunks.push(buf);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+/** Reads a whole body with a size cap (non-stream responses and error bodies), with plain events. */
+export function readBody(body: UpstreamResponse['body'], maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        body.destroy();
+        reject(new GatewayError({ kind: 'upstream_bad_response', message: `The provider's response exceeded ${maxBytes} bytes.` }));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    body.once('error', reject);
+  });
 }

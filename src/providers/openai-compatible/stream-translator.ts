@@ -13,6 +13,27 @@ function terminate(raw: Buffer): Buffer {
   return Buffer.concat([raw, Buffer.from(last === 0x0a || last === 0x0d ? '\n' : '\n\n')]);
 }
 
+/** True when `"key"` occurs with a value other than null (whitespace after the colon allowed). */
+function hasNonNull(d: string, key: string): boolean {
+  for (let at = d.indexOf(key); at !== -1; at = d.indexOf(key, at + key.length)) {
+    let i = at + key.length;
+    while (i < d.length && (d.charCodeAt(i) === 0x20 || d.charCodeAt(i) === 0x3a)) i++;
+    if (d.charCodeAt(i) !== 0x6e /* n(ull) */) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether an event can carry something we observe (id/model on the first one, a finish reason,
+ * usage, an error, or content to capture). Most chunks of a long stream are plain deltas; skipping
+ * their JSON.parse is the largest saving on the streaming hot path.
+ */
+function mustParse(ev: SseEvent, dataEvents: number, captureContent: boolean): boolean {
+  if (dataEvents === 1 || captureContent || ev.event !== undefined) return true;
+  const d = ev.data as string;
+  return d.includes('"error"') || hasNonNull(d, '"finish_reason"') || hasNonNull(d, '"usage"') || d.includes('"choices":[]');
+}
+
 const NO_OUTPUT: StreamStep = Object.freeze({ out: [] }) as StreamStep;
 
 /**
@@ -84,6 +105,15 @@ export function createOpenAiStreamTranslator(input: StreamTranslatorInput): Stre
     }
     if (ev.unterminated) {
       return new GatewayError({ kind: 'upstream_truncated', message: 'Upstream stream ended inside an event.' });
+    }
+    if (!mustParse(ev, dataEvents, input.captureContent)) {
+      // A plain delta: nothing to observe. Check it is a JSON object without paying for a parse.
+      const d = ev.data;
+      if (d.charCodeAt(0) !== 0x7b || d.charCodeAt(d.length - 1) !== 0x7d) {
+        return new GatewayError({ kind: 'upstream_bad_response', message: 'Upstream sent a stream chunk that is not a JSON object.' });
+      }
+      out.push(raw);
+      return undefined;
     }
     const parsed = tryParseJson(ev.data);
     if (!parsed.ok || !isRecord(parsed.value)) {

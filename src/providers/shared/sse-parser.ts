@@ -103,6 +103,16 @@ export function createSseParser(): SseParser {
   let bomCheck: Buffer | undefined;
   let ended = false;
 
+  /** Adjacent slices of one chunk are merged, so an event inside one read is a zero-copy view. */
+  function pushRaw(part: Buffer): void {
+    const prev = rawParts[rawParts.length - 1];
+    if (prev && prev.buffer === part.buffer && prev.byteOffset + prev.length === part.byteOffset) {
+      rawParts[rawParts.length - 1] = Buffer.from(prev.buffer, prev.byteOffset, prev.length + part.length);
+    } else {
+      rawParts.push(part);
+    }
+  }
+
   function takeLine(): string {
     const line = lineParts.length === 1 ? (lineParts[0] as Buffer) : Buffer.concat(lineParts);
     lineParts = [];
@@ -157,9 +167,17 @@ export function createSseParser(): SseParser {
           i = 1;
         }
       }
+      // Most streams use LF only: then the native indexOf finds line ends; otherwise scan bytes.
+      const lfOnly = chunk.indexOf(CR) === -1;
       for (; i < chunk.length; i++) {
+        if (lfOnly) {
+          i = chunk.indexOf(LF, i);
+          if (i === -1) break;
+        } else {
+          const c = chunk[i];
+          if (c !== LF && c !== CR) continue;
+        }
         const b = chunk[i];
-        if (b !== LF && b !== CR) continue;
         if (i > start) lineParts.push(chunk.subarray(start, i));
         let end = i + 1;
         if (b === CR) {
@@ -169,7 +187,7 @@ export function createSseParser(): SseParser {
             pendingCr = true;
           }
         }
-        rawParts.push(chunk.subarray(start, end));
+        pushRaw(chunk.subarray(start, end));
         finishLine(out);
         start = end;
         i = end - 1;
@@ -177,7 +195,7 @@ export function createSseParser(): SseParser {
       if (start < chunk.length) {
         const rest = chunk.subarray(start);
         lineParts.push(rest);
-        rawParts.push(rest);
+        pushRaw(rest);
       }
       return out;
     },
