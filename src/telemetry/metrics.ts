@@ -1,16 +1,12 @@
-import type {
-  Attributes,
-  BatchObservableResult,
-  Histogram,
-  Meter,
-  ObservableCounter,
-} from '@opentelemetry/api';
+import type { Attributes, BatchObservableResult, Meter, ObservableCounter } from '@opentelemetry/api';
 import type { AttemptRecord, CallRecord, SinkHealth } from '../core/call-record.js';
+import type { CallHistograms } from './call-histograms.js';
 import * as S from './semconv.js';
 
 /**
  * The metric instruments, created once per meter, and the one function that records a finished
- * call into them. Names and units are in semconv.ts and docs/telemetry.md.
+ * call into them. Names and units are in semconv.ts and docs/telemetry.md. The histograms live in
+ * call-histograms.ts (a MetricProducer); the counters and gauges are observed from here.
  */
 export interface CallMetrics {
   record(record: CallRecord): void;
@@ -18,24 +14,10 @@ export interface CallMetrics {
 
 export function createCallMetrics(params: {
   meter: Meter;
+  histograms: CallHistograms;
   sinkHealth: () => readonly SinkHealth[];
 }): CallMetrics {
-  const { meter } = params;
-  const tokenUsage = meter.createHistogram(S.METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
-    description: 'Number of input and output tokens used, per upstream attempt.',
-    unit: '{token}',
-    advice: { explicitBucketBoundaries: [...S.TOKEN_USAGE_BUCKETS] },
-  });
-  const duration = meter.createHistogram(S.METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
-    description: 'GenAI operation duration, per upstream attempt.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: [...S.DURATION_BUCKETS] },
-  });
-  const ttfc = meter.createHistogram(S.METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, {
-    description: 'Time to receive the first chunk of a streamed response, per upstream attempt.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: [...S.DURATION_BUCKETS] },
-  });
+  const { meter, histograms } = params;
   // Counters are summed here and observed at collection time: a Map lookup on a short string key is
   // far cheaper on the hot path than the SDK's per-record attribute hashing.
   const cost = new CumulativeSums();
@@ -80,9 +62,7 @@ export function createCallMetrics(params: {
           feature,
           operation: record.operation,
           streamed: record.streamed,
-          tokenUsage,
-          duration,
-          ttfc,
+          histograms,
           cost,
         });
       }
@@ -102,39 +82,37 @@ function recordAttempt(p: {
   feature: string;
   operation: string;
   streamed: boolean;
-  tokenUsage: Histogram;
-  duration: Histogram;
-  ttfc: Histogram;
+  histograms: CallHistograms;
   cost: CumulativeSums;
 }): void {
-  const { a } = p;
+  const { a, feature, operation } = p;
+  const u = a.usage;
+  p.histograms.record({
+    key: `${operation}\u0001${a.providerName}\u0001${a.model}\u0001${a.serverAddress}\u0001${feature}\u0001${a.responseModel ?? '\u0002'}\u0001${a.serverPort ?? ''}\u0001${a.errorType ?? ''}`,
+    attributes: () => genAiAttributes(a, operation, feature),
+    durationS: a.durationMs / 1000,
+    ...(p.streamed && a.timeToFirstChunkMs !== undefined ? { ttfcS: a.timeToFirstChunkMs / 1000 } : {}),
+    ...(u?.inputTokens !== undefined ? { inputTokens: u.inputTokens } : {}),
+    ...(u?.outputTokens !== undefined ? { outputTokens: u.outputTokens } : {}),
+  });
+  if (a.costUsd !== null && a.costUsd > 0) {
+    p.cost.add({ feature, provider: a.provider, model: a.model, value: a.costUsd });
+  }
+}
+
+/** The GenAI attribute set of the histograms (docs/telemetry.md), `error.type` on failure. */
+function genAiAttributes(a: AttemptRecord, operation: string, feature: string): Attributes {
   const attrs: Attributes = {
-    [S.ATTR_GEN_AI_OPERATION_NAME]: p.operation,
+    [S.ATTR_GEN_AI_OPERATION_NAME]: operation,
     [S.ATTR_GEN_AI_PROVIDER_NAME]: a.providerName,
     [S.ATTR_GEN_AI_REQUEST_MODEL]: a.model,
     [S.ATTR_SERVER_ADDRESS]: a.serverAddress,
-    [S.ATTR_SWITCHYARD_FEATURE]: p.feature,
+    [S.ATTR_SWITCHYARD_FEATURE]: feature,
   };
   if (a.responseModel !== undefined) attrs[S.ATTR_GEN_AI_RESPONSE_MODEL] = a.responseModel;
   if (a.serverPort !== undefined) attrs[S.ATTR_SERVER_PORT] = a.serverPort;
   if (a.errorType !== undefined) attrs[S.ATTR_ERROR_TYPE] = a.errorType;
-  p.duration.record(a.durationMs / 1000, attrs);
-  if (p.streamed && a.timeToFirstChunkMs !== undefined) {
-    p.ttfc.record(a.timeToFirstChunkMs / 1000, attrs);
-  }
-  const u = a.usage;
-  if (u?.inputTokens !== undefined) {
-    p.tokenUsage.record(u.inputTokens, { ...attrs, [S.ATTR_GEN_AI_TOKEN_TYPE]: S.GEN_AI_TOKEN_TYPE_INPUT });
-  }
-  if (u?.outputTokens !== undefined) {
-    p.tokenUsage.record(u.outputTokens, {
-      ...attrs,
-      [S.ATTR_GEN_AI_TOKEN_TYPE]: S.GEN_AI_TOKEN_TYPE_OUTPUT,
-    });
-  }
-  if (a.costUsd !== null && a.costUsd > 0) {
-    p.cost.add({ feature: p.feature, provider: a.provider, model: a.model, value: a.costUsd });
-  }
+  return attrs;
 }
 
 /** Monotonic sums by feature, provider, model (and outcome), read by an observable counter. */

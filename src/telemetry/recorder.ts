@@ -14,6 +14,7 @@ import {
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { AttemptRecord, CallRecord, CallSink, SinkHealth } from '../core/call-record.js';
+import type { CallHistograms } from './call-histograms.js';
 import { type CallMetrics, createCallMetrics } from './metrics.js';
 import type {
   AttemptHandle,
@@ -35,6 +36,8 @@ import * as S from './semconv.js';
 export interface RecorderOptions {
   tracerProvider: TracerProvider;
   meterProvider: MeterProvider;
+  /** The GenAI histograms; their producers must be given to the meter provider's readers. */
+  histograms: CallHistograms;
   sinks: readonly CallSink[];
   captureContent: boolean;
   /** Health of the sinks, for the spool gauges; defaults to asking each sink. */
@@ -68,6 +71,7 @@ class Recorder implements SwitchyardRecorder {
     const sinks = options.sinks;
     this.metrics = createCallMetrics({
       meter: options.meterProvider.getMeter(S.INSTRUMENTATION_SCOPE),
+      histograms: options.histograms,
       sinkHealth: options.sinkHealth ?? (() => sinks.map((s) => s.health())),
     });
   }

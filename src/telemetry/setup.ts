@@ -13,10 +13,11 @@ import {
   processDetector,
   resourceFromAttributes,
 } from '@opentelemetry/resources';
-import { type IMetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { type IMetricReader, InstrumentType, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallSink, ResourceInfo, SinkHealth } from '../core/call-record.js';
+import { type CallHistograms, NOOP_CALL_HISTOGRAMS, createCallHistograms } from './call-histograms.js';
 import { createRecorder, type SwitchyardRecorder } from './recorder.js';
 import { resourceInfo } from './resource-info.js';
 import { ATTR_SERVICE_NAME } from './semconv.js';
@@ -92,12 +93,16 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
   // NodeSDK registers no tracer provider without a processor; spans then get no ids.
   if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
 
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const histograms = createCallHistograms();
+  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [histograms.producer()] });
   const readers: IMetricReader[] = [prometheus];
   if (metricsUrl !== null) {
+    const exporter = new OTLPMetricExporter(exporterConfig(metricsUrl, settings));
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter(exporterConfig(metricsUrl, settings)),
+        exporter,
+        // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, as the exporter reads it.
+        metricProducers: [histograms.producer(exporter.selectAggregationTemporality(InstrumentType.HISTOGRAM))],
         exportIntervalMillis: getNumberFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000,
         exportTimeoutMillis: getNumberFromEnv('OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000,
       }),
@@ -114,7 +119,7 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
   });
   sdk.start();
 
-  const recorder = globalRecorder(settings);
+  const recorder = globalRecorder(settings, histograms);
 
   let stopped = false;
   return {
@@ -141,10 +146,11 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
 }
 
 /** The recorder over the global providers NodeSDK registered (no-op ones when it is disabled). */
-function globalRecorder(settings: TelemetrySettings): SwitchyardRecorder {
+function globalRecorder(settings: TelemetrySettings, histograms: CallHistograms): SwitchyardRecorder {
   return createRecorder({
     tracerProvider: trace.getTracerProvider(),
     meterProvider: metrics.getMeterProvider(),
+    histograms,
     sinks: settings.sinks,
     captureContent: settings.captureContent,
     sinkHealth: settings.sinkHealth,
@@ -161,7 +167,7 @@ function releaseGlobals(): void {
 
 /** OTEL_SDK_DISABLED: no SDK, no-op spans and metrics; the sinks still get every record. */
 function disabledTelemetry(settings: TelemetrySettings, info: ResourceInfo): Telemetry {
-  const recorder = globalRecorder(settings);
+  const recorder = globalRecorder(settings, NOOP_CALL_HISTOGRAMS);
   return {
     recorder,
     prometheusHandler: (_req, res) => {

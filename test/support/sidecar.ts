@@ -13,6 +13,7 @@ import type { CallRecord, CallSink } from '../../src/core/call-record.js';
 import { NULL_SINK } from '../../src/core/call-record.js';
 import { createLogger } from '../../src/core/log.js';
 import { type RunningSidecar, startSidecar as startRealSidecar } from '../../src/main.js';
+import { createCallHistograms } from '../../src/telemetry/call-histograms.js';
 import { createRecorder } from '../../src/telemetry/recorder.js';
 import { resourceInfo } from '../../src/telemetry/setup.js';
 import type { Telemetry } from '../../src/telemetry/setup.js';
@@ -76,10 +77,11 @@ export async function startSidecar(opts: StartTestSidecarOptions): Promise<TestS
   const processors: SpanProcessor[] = [...(opts.extraSpanProcessors ?? [])];
   if (opts.otlpUrl) processors.push(new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${opts.otlpUrl}/v1/traces` })));
   const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: processors });
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const histograms = createCallHistograms();
+  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [histograms.producer()] });
   const meterProvider = new MeterProvider({ resource, readers: [prometheus] });
   const telemetry = async (s: CallSink[]): Promise<Telemetry> => ({
-    recorder: createRecorder({ tracerProvider, meterProvider, sinks: s, captureContent: config.telemetry.captureContent }),
+    recorder: createRecorder({ tracerProvider, meterProvider, histograms, sinks: s, captureContent: config.telemetry.captureContent }),
     prometheusHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res),
     resource: resourceInfo(resource),
     otlp: { traces: opts.otlpUrl ? `${opts.otlpUrl}/v1/traces` : null, metrics: null },

@@ -6,6 +6,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { AttemptRecord, CallRecord } from '../../../src/core/call-record.js';
+import { createCallHistograms } from '../../../src/telemetry/call-histograms.js';
 import { createRecorder, type SwitchyardRecorder } from '../../../src/telemetry/recorder.js';
 import { CollectingSink, attemptRecord, callRecord } from './records.js';
 
@@ -14,15 +15,16 @@ import { CollectingSink, attemptRecord, callRecord } from './records.js';
 let server: Server;
 let url: string;
 let meterProvider: MeterProvider;
+const histograms = createCallHistograms();
 let tracerProvider: BasicTracerProvider;
 let recorder: SwitchyardRecorder;
 const sink = new CollectingSink('clickhouse');
 
 before(async () => {
-  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [histograms.producer()] });
   meterProvider = new MeterProvider({ readers: [prometheus] });
   tracerProvider = new BasicTracerProvider();
-  recorder = createRecorder({ tracerProvider, meterProvider, sinks: [sink], captureContent: false });
+  recorder = createRecorder({ tracerProvider, meterProvider, histograms, sinks: [sink], captureContent: false });
   server = createServer((req, res) => prometheus.getMetricsRequestHandler(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;

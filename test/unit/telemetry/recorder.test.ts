@@ -8,6 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { AttemptRecord, CallRecord } from '../../../src/core/call-record.js';
+import { createCallHistograms } from '../../../src/telemetry/call-histograms.js';
 import { createRecorder, type SwitchyardRecorder } from '../../../src/telemetry/recorder.js';
 import type { AttemptHandle, CallHandle } from '../../../src/telemetry/recorder-types.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../support/otlp-receiver.js';
@@ -18,6 +19,7 @@ import { CollectingSink, attemptRecord, callRecord } from './records.js';
 let receiver: OtlpReceiver;
 let tracerProvider: BasicTracerProvider;
 let meterProvider: MeterProvider;
+const histograms = createCallHistograms();
 let prometheus: PrometheusExporter;
 let metricsServer: Server;
 let metricsUrl: string;
@@ -30,13 +32,13 @@ before(async () => {
     resource: resourceFromAttributes({ 'service.name': 'recorder-test' }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` }))],
   });
-  prometheus = new PrometheusExporter({ preventServerStart: true });
+  prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [histograms.producer()] });
   meterProvider = new MeterProvider({ readers: [prometheus] });
   metricsServer = createServer((req, res) => prometheus.getMetricsRequestHandler(req, res));
   await new Promise<void>((resolve) => metricsServer.listen(0, '127.0.0.1', resolve));
   metricsUrl = `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`;
   sink = new CollectingSink('clickhouse');
-  recorder = createRecorder({ tracerProvider, meterProvider, sinks: [sink], captureContent: false });
+  recorder = createRecorder({ tracerProvider, meterProvider, histograms, sinks: [sink], captureContent: false });
 });
 
 after(async () => {
@@ -362,7 +364,7 @@ describe('recorder', () => {
 
   test('content is recorded when capture is on', async () => {
     const onSink = new CollectingSink('on');
-    const rec = createRecorder({ tracerProvider, meterProvider, sinks: [onSink], captureContent: true });
+    const rec = createRecorder({ tracerProvider, meterProvider, histograms, sinks: [onSink], captureContent: true });
     assert.equal(rec.captureContent, true);
     const ran = runCall({
       rec,
@@ -391,7 +393,7 @@ describe('recorder', () => {
     bad.write = () => {
       throw new Error('boom');
     };
-    const rec = createRecorder({ tracerProvider, meterProvider, sinks: [bad, good], captureContent: false });
+    const rec = createRecorder({ tracerProvider, meterProvider, histograms, sinks: [bad, good], captureContent: false });
     const ran = runCall({ rec, t0: Math.floor(Date.now()), attempts: [{}], call: () => ({}) });
     assert.deepEqual(good.records, [ran.record]);
   });
