@@ -42,7 +42,7 @@ const run = spawnSync(
   { cwd: root, stdio: 'inherit' },
 );
 const summary = readFileSync(tap, 'utf8');
-const count = (k) => Number(/^# (\w+) (\d+)$/gm.exec('') && (summary.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [])[1] || 0);
+const count = (k) => Number((summary.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
 process.stdout.write(`\n== tests: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 process.stdout.write(`tests: ${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped\n`);
 process.exit(run.status ?? 1);
