@@ -92,6 +92,8 @@ export class Delivery {
       .catch((err: unknown) => this.opts.log(`clickhouse sink: cannot spool a ${batch.table} batch: ${(err as Error).message}`))
       .finally(() => {
         this.#spilling--;
+        // The loop may have gone to sleep before this file existed: wake it to send the spool.
+        this.#poke();
         this.#notify();
       });
   }
