@@ -30,6 +30,8 @@ export interface ClickHouseSink extends CallSink {
 export interface ClickHouseSinkOptions {
   log: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Test and benchmark seam: replaces the ClickHouse insert (no client, no migration). */
+  insert?: (batch: Batch) => Promise<void>;
 }
 
 export async function createClickHouseSink(settings: ClickHouseSettings, opts: ClickHouseSinkOptions): Promise<ClickHouseSink> {
@@ -58,9 +60,10 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
     await c.insertRows(batch);
   };
 
+  const deliver = opts.insert ?? insert;
   const spool = new Spool(settings.spool.dir, settings.spool.max_bytes, opts.log);
   if (spool.size > 0) opts.log(`clickhouse sink: replaying ${spool.rows} spooled rows from ${spool.dir}`);
-  const delivery = new Delivery({ spool, insert, maxPendingBatches: settings.batch.max_pending_batches, log: opts.log });
+  const delivery = new Delivery({ spool, insert: deliver, maxPendingBatches: settings.batch.max_pending_batches, log: opts.log });
   let seq = spool.maxSeq;
   const onSeal = (table: SinkTable, lines: string[]) => delivery.submit(makeBatch(++seq, table, lines));
   const buffers = new Map(
