@@ -17,6 +17,7 @@ import { type IMetricReader, InstrumentType, PeriodicExportingMetricReader } fro
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallSink, ResourceInfo, SinkHealth } from '../core/call-record.js';
+import { createLeanTraceProcessor } from './lean-otlp/lean-trace-export.js';
 import { type CallHistograms, NOOP_CALL_HISTOGRAMS, createCallHistograms } from './call-histograms.js';
 import { createRecorder, type SwitchyardRecorder } from './recorder.js';
 import { resourceInfo } from './resource-info.js';
@@ -87,9 +88,7 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
   });
 
   const spanProcessors: SpanProcessor[] = [...(settings.extraSpanProcessors ?? [])];
-  if (tracesUrl !== null) {
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter(exporterConfig(tracesUrl, settings))));
-  }
+  if (tracesUrl !== null) spanProcessors.push(otlpSpanProcessor(tracesUrl, settings));
   // NodeSDK registers no tracer provider without a processor; spans then get no ids.
   if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
 
@@ -143,6 +142,20 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
       }
     },
   };
+}
+
+/**
+ * The OTLP/HTTP JSON span path. SWITCHYARD_OTLP_EXPORTER=otel (default): BatchSpanProcessor +
+ * @opentelemetry/exporter-trace-otlp-http. `lean`: our processor that serializes each span when it
+ * ends and posts the same OTLP JSON with undici (docs/telemetry.md has the measurements).
+ */
+function otlpSpanProcessor(target: OtlpTarget, settings: TelemetrySettings): SpanProcessor {
+  const choice = getStringFromEnv('SWITCHYARD_OTLP_EXPORTER') ?? 'otel';
+  if (choice === 'lean') {
+    return createLeanTraceProcessor({ configUrl: target.url, configHeaders: settings.otlpHeaders });
+  }
+  if (choice !== 'otel') throw new Error(`SWITCHYARD_OTLP_EXPORTER must be otel or lean, not ${JSON.stringify(choice)}`);
+  return new BatchSpanProcessor(new OTLPTraceExporter(exporterConfig(target, settings)));
 }
 
 /** The recorder over the global providers NodeSDK registered (no-op ones when it is disabled). */

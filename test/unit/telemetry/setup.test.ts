@@ -20,6 +20,8 @@ const OTEL_VARS = [
   'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
   'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
   'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'SWITCHYARD_OTLP_EXPORTER',
   'OTEL_TRACES_EXPORTER',
   'OTEL_METRICS_EXPORTER',
   'OTEL_TRACES_SAMPLER',
@@ -96,8 +98,7 @@ async function scrape(t: Telemetry): Promise<string> {
 }
 
 test('config endpoint: spans and metrics reach OTLP with the config headers; resource from env', async () => {
-  process.env.OTEL_RESOURCE_ATTRIBUTES =
-    'k8s.namespace.name=shop,k8s.pod.name=checkout-7d9f-x1,k8s.deployment.name=checkout';
+  process.env.OTEL_RESOURCE_ATTRIBUTES = 'k8s.namespace.name=shop,k8s.pod.name=checkout-7d9f-x1,k8s.deployment.name=checkout';
   tel = await startTelemetry(settings({ otlpEndpoint: a.url, otlpHeaders: { 'x-tenant': 'team-a' } }));
   assert.deepEqual(tel.resource, {
     service: 'switchyard-test',
@@ -149,7 +150,10 @@ test('OTEL_* variables win over the config file', async () => {
   const spans = await b.waitForSpans((s) => s.filter((x) => x.traceId === traceId).length === 2);
   assert.equal(spans[0]?.resource['service.name'], 'from-env');
   assert.equal(a.spans.length, 0);
-  assert.equal(a.requests.some((r) => r.path === '/v1/metrics'), true);
+  assert.equal(
+    a.requests.some((r) => r.path === '/v1/metrics'),
+    true,
+  );
 });
 
 test('OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces appended; OTEL_TRACES_EXPORTER=none turns traces off', async () => {
@@ -165,6 +169,35 @@ test('OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces appended; OTEL_TRACES_EXPORTER
   process.env.OTEL_TRACES_EXPORTER = 'none';
   tel = await startTelemetry(settings({ otlpEndpoint: a.url }));
   assert.equal(tel.otlp.traces, null);
+});
+
+test('SWITCHYARD_OTLP_EXPORTER=lean: same spans as the official exporter, env endpoint and headers; otel|lean only', async () => {
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = b.url;
+  process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-tenant=team-b,x-both=generic';
+  process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = 'x-both=traces';
+  process.env.OTEL_METRICS_EXPORTER = 'none';
+  const decoded: Record<string, unknown>[][] = [];
+  for (const choice of ['otel', 'lean']) {
+    b.clear();
+    process.env.SWITCHYARD_OTLP_EXPORTER = choice;
+    tel = await startTelemetry(settings({ otlpEndpoint: a.url }));
+    const { traceId } = oneCall(tel);
+    await tel.forceFlush();
+    const spans = await b.waitForSpans((s) => s.filter((x) => x.traceId === traceId).length === 2);
+    const traces = b.requests.filter((r) => r.path === '/v1/traces');
+    assert.equal(traces[0]?.headers['x-tenant'], 'team-b', choice);
+    assert.equal(traces[0]?.headers['x-both'], 'traces', choice);
+    // Everything but the ids and times, which differ between the two calls.
+    decoded.push(spans.map(({ traceId: _t, spanId: _s, parentSpanId: _p, startTimeUnixNano: _a, endTimeUnixNano: _b, ...rest }) => rest));
+    await tel.shutdown();
+    tel = undefined;
+  }
+  assert.equal(decoded[1]?.length, 2);
+  assert.deepEqual(decoded[1], decoded[0]);
+  assert.equal(a.requests.length, 0);
+
+  process.env.SWITCHYARD_OTLP_EXPORTER = 'fast';
+  await assert.rejects(startTelemetry(settings({ otlpEndpoint: a.url })), /SWITCHYARD_OTLP_EXPORTER must be otel or lean/);
 });
 
 test('no endpoint anywhere: nothing exported, ids still real, extra processors and sinks still fed', async () => {
