@@ -1,6 +1,7 @@
 import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { formatDateTime64ns } from './time-format.js';
+import { jstr, jstrCached } from './json.js';
+import { fastDateTime64ns, formatDateTime64ns } from './time-format.js';
 
 /** One `otel_traces` row, as JSONEachRow (Nested columns as parallel arrays, like the Collector). */
 export interface OtelSpanRow {
@@ -77,4 +78,125 @@ export function toOtelSpanRow(span: ReadableSpan): OtelSpanRow {
     'Links.TraceState': span.links.map((l) => l.context.traceState?.serialize() ?? ''),
     'Links.Attributes': span.links.map((l) => attributesToMap(l.attributes)),
   };
+}
+
+const QUOTED_KINDS = SPAN_KINDS.map((k) => `"${k}"`);
+const QUOTED_STATUS = STATUS_CODES.map((k) => `"${k}"`);
+
+// Quoted `"key":` prefixes of attribute names (a small, fixed set in practice). Bounded.
+const KEYS = new Map<string, string>();
+const KEYS_MAX = 4096;
+
+/**
+ * `JSON.stringify(attributesToMap(attrs))`, byte for byte. Keys that start with a digit (an object
+ * orders integer-like keys first) or `__proto__` take the original path.
+ */
+export function serializeAttributesMap(attrs: Attributes | undefined): string {
+  if (!attrs) return '{}';
+  let out = '';
+  const keys = Object.keys(attrs);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    const v = attrs[k];
+    if (v === undefined || v === null) continue;
+    let key = KEYS.get(k);
+    if (key === undefined) {
+      const c = k.charCodeAt(0);
+      if ((c >= 48 && c <= 57) || k === '__proto__') return JSON.stringify(attributesToMap(attrs));
+      key = `${jstr(k)}:`;
+      if (KEYS.size >= KEYS_MAX) KEYS.clear();
+      KEYS.set(k, key);
+    }
+    const s = typeof v === 'string' ? v : Array.isArray(v) ? JSON.stringify(v) : String(v);
+    out += out === '' ? `{${key}${jstr(s)}` : `,${key}${jstr(s)}`;
+  }
+  return out === '' ? '{}' : `${out}}`;
+}
+
+// A resource's attributes object is memoized by the SDK once settled and shared by every span:
+// its map and `service.name` are serialized once per object.
+const RESOURCES = new WeakMap<Attributes, { map: string; service: string }>();
+
+const NO_RESOURCE = { map: '{}', service: '""' };
+
+function resourceColumns(attrs: Attributes | undefined): { map: string; service: string } {
+  if (typeof attrs !== 'object' || attrs === null) return NO_RESOURCE;
+  let r = RESOURCES.get(attrs);
+  if (r === undefined) {
+    const service = attrs['service.name'];
+    r = {
+      map: serializeAttributesMap(attrs),
+      service: jstr(service === undefined || service === null ? '' : attrString(service)),
+    };
+    RESOURCES.set(attrs, r);
+  }
+  return r;
+}
+
+function mapArray(items: readonly { attributes?: Attributes }[]): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) out += (i === 0 ? '' : ',') + serializeAttributesMap(items[i]?.attributes);
+  return `${out}]`;
+}
+
+let oddValue = false;
+
+function strArrayOf<T>(items: readonly T[], f: (item: T) => unknown): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) {
+    const v = f(items[i] as T);
+    if (typeof v !== 'string') oddValue = true;
+    else out += (i === 0 ? '' : ',') + jstr(v);
+  }
+  return `${out}]`;
+}
+
+/**
+ * `JSON.stringify(toOtelSpanRow(span))`, byte for byte, without the intermediate object. A span
+ * with a field of an unexpected type takes the original path.
+ */
+export function serializeOtelSpanRow(span: ReadableSpan): string {
+  const ctx = span.spanContext();
+  const name = span.name;
+  const scope = span.instrumentationScope;
+  const status = span.status;
+  const parentSpanId = span.parentSpanContext?.spanId ?? '';
+  const traceState = ctx.traceState?.serialize() ?? '';
+  const scopeVersion = scope.version ?? '';
+  const statusMessage = status.message ?? '';
+  const duration = durationNanos(span.startTime, span.endTime);
+  if (
+    typeof ctx.traceId !== 'string' ||
+    typeof ctx.spanId !== 'string' ||
+    typeof parentSpanId !== 'string' ||
+    typeof traceState !== 'string' ||
+    typeof name !== 'string' ||
+    typeof scope.name !== 'string' ||
+    typeof scopeVersion !== 'string' ||
+    typeof statusMessage !== 'string' ||
+    typeof duration !== 'number'
+  ) {
+    return JSON.stringify(toOtelSpanRow(span));
+  }
+  const resource = resourceColumns(span.resource.attributes);
+  const events = span.events;
+  const links = span.links;
+  oddValue = false;
+  const line =
+    `{"Timestamp":"${fastDateTime64ns(span.startTime)}","TraceId":${jstr(ctx.traceId)},"SpanId":${jstr(ctx.spanId)}` +
+    `,"ParentSpanId":${jstr(parentSpanId)},"TraceState":${jstr(traceState)},"SpanName":${jstrCached(name)}` +
+    `,"SpanKind":${QUOTED_KINDS[span.kind] ?? '"SPAN_KIND_UNSPECIFIED"'},"ServiceName":${resource.service}` +
+    `,"ResourceAttributes":${resource.map},"ScopeName":${jstrCached(scope.name)},"ScopeVersion":${jstrCached(scopeVersion)}` +
+    `,"SpanAttributes":${serializeAttributesMap(span.attributes)},"Duration":${Number.isFinite(duration) ? duration : 'null'}` +
+    `,"StatusCode":${QUOTED_STATUS[status.code] ?? '"STATUS_CODE_UNSET"'},"StatusMessage":${jstr(statusMessage)}` +
+    (events.length === 0
+      ? ',"Events.Timestamp":[],"Events.Name":[],"Events.Attributes":[]'
+      : `,"Events.Timestamp":${strArrayOf(events, (e) => fastDateTime64ns(e.time))},"Events.Name":${strArrayOf(events, (e) => e.name)}` +
+        `,"Events.Attributes":${mapArray(events)}`) +
+    (links.length === 0
+      ? ',"Links.TraceId":[],"Links.SpanId":[],"Links.TraceState":[],"Links.Attributes":[]}'
+      : `,"Links.TraceId":${strArrayOf(links, (l) => l.context.traceId)},"Links.SpanId":${strArrayOf(links, (l) => l.context.spanId)}` +
+        `,"Links.TraceState":${strArrayOf(links, (l) => l.context.traceState?.serialize() ?? '')}` +
+        `,"Links.Attributes":${mapArray(links)}}`);
+  return oddValue ? JSON.stringify(toOtelSpanRow(span)) : line;
 }
