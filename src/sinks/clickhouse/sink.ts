@@ -1,16 +1,18 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { CallRecord, CallSink, SinkHealth } from '../../core/call-record.js';
 import type { DdlContext } from './ddl/context.js';
 import { migrate } from './migrations.js';
 import { openClient } from './open-client.js';
-import { type Batch, makeBatch, type SinkTable, SINK_TABLES } from './pipeline/batch.js';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { type Batch, BatchWriter } from './pipeline/batch.js';
 import { Delivery } from './pipeline/delivery.js';
 import { makeInserter } from './pipeline/insert-batch.js';
+import { RecordBuffer } from './pipeline/record-buffer.js';
 import { Spool } from './pipeline/spool.js';
-import { TableBuffer } from './pipeline/table-buffer.js';
-import { toAiAttemptRows } from './rows/ai-attempt-rows.js';
-import { toAiCallRow } from './rows/ai-call-row.js';
+import { serializeAiAttemptRows } from './rows/ai-attempt-rows.js';
+import { serializeAiCallRow } from './rows/ai-call-row.js';
+import { serializeOtelSpanRow } from './rows/otel-span-row.js';
+import { fastDateTime64ms } from './rows/time-format.js';
 import type { ClickHouseSettings } from './settings.js';
 import { ClickHouseSpanExporter } from './span-exporter.js';
 import { resolveTarget } from './target.js';
@@ -18,8 +20,9 @@ import { resolveTarget } from './target.js';
 /**
  * The ClickHouse sink: the ledger (`ai_calls` + `ai_attempts`) as a CallSink, and `otel_traces`
  * through `spanExporter`, all over one batching, spooling, ordered delivery pipeline.
- * `write()` only serializes and appends to an in-memory buffer: it never throws, never awaits and
- * never does I/O. The schema is migrated (auto_migrate) before the first insert, not at start, so a
+ * `write()` only appends the record to an in-memory buffer: it never throws, never awaits, never
+ * does I/O and does not serialize. Rows are serialized when their batch is sealed (by size, by
+ * time, or on flush), in one pass over the batch, off the request path. The schema is migrated (auto_migrate) before the first insert, not at start, so a
  * sidecar starts fine while ClickHouse is down and its records wait in the spool.
  */
 export interface ClickHouseSink extends CallSink {
@@ -65,41 +68,80 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   if (spool.size > 0) opts.log(`clickhouse sink: replaying ${spool.rows} spooled rows from ${spool.dir}`);
   const delivery = new Delivery({ spool, insert: deliver, maxPendingBatches: settings.batch.max_pending_batches, log: opts.log });
   let seq = spool.maxSeq;
-  const onSeal = (table: SinkTable, lines: string[]) => delivery.submit(makeBatch(++seq, table, lines));
-  const buffers = new Map(
-    SINK_TABLES.map((table) => [
-      table,
-      new TableBuffer({
-        table,
-        maxRows: settings.batch.max_rows,
-        maxBytes: settings.batch.max_bytes,
-        maxDelayMs: settings.batch.max_delay_ms,
-        onSeal,
-      }),
-    ]),
-  );
-  const buffer = (t: SinkTable) => buffers.get(t) as TableBuffer;
-  const sealAll = () => {
-    for (const b of buffers.values()) b.seal();
-  };
+  const nextSeq = () => ++seq;
+  const submit = (batch: Batch) => delivery.submit(batch);
+  const limits = { maxRows: settings.batch.max_rows, maxBytes: settings.batch.max_bytes };
+  const callsOut = new BatchWriter('ai_calls', limits, nextSeq, submit);
+  const attemptsOut = new BatchWriter('ai_attempts', limits, nextSeq, submit);
+  const tracesOut = new BatchWriter('otel_traces', limits, nextSeq, submit);
   let closed = false;
   let droppedOnWrite = 0;
 
+  // ai_calls and ai_attempts: one CallRecord makes one call row and one row per attempt. A record
+  // that cannot be serialized is dropped whole (counted and logged), never half-written.
+  const calls = new RecordBuffer<CallRecord>({
+    maxRows: settings.batch.max_rows,
+    maxDelayMs: settings.batch.max_delay_ms,
+    onSeal(records) {
+      const attemptLines: string[] = [];
+      for (const record of records) {
+        let line: string;
+        try {
+          const ts = fastDateTime64ms(record.startedAtMs);
+          attemptLines.length = 0;
+          serializeAiAttemptRows(record, ts, attemptLines);
+          line = serializeAiCallRow(record, ts);
+        } catch (err) {
+          droppedOnWrite++;
+          opts.log(`clickhouse sink: cannot serialize call ${record?.callId}: ${(err as Error).message}`);
+          continue;
+        }
+        callsOut.add(line);
+        for (const a of attemptLines) attemptsOut.add(a);
+      }
+      callsOut.flush();
+      attemptsOut.flush();
+    },
+  });
+  const spans = new RecordBuffer<ReadableSpan>({
+    maxRows: settings.batch.max_rows,
+    maxDelayMs: settings.batch.max_delay_ms,
+    onSeal(records) {
+      for (const span of records) {
+        let line: string;
+        try {
+          line = serializeOtelSpanRow(span);
+        } catch (err) {
+          droppedOnWrite++;
+          opts.log(`clickhouse sink: cannot serialize span ${span?.name}: ${(err as Error).message}`);
+          continue;
+        }
+        tracesOut.add(line);
+      }
+      tracesOut.flush();
+    },
+  });
+  const sealAll = () => {
+    calls.seal();
+    spans.seal();
+  };
+
   const sink: ClickHouseSink = {
     name: 'clickhouse',
-    spanExporter: new ClickHouseSpanExporter({ add: (line) => buffer('otel_traces').add(line), flush: () => sink.flush() }),
+    spanExporter: new ClickHouseSpanExporter({
+      add: (span) => {
+        if (closed) droppedOnWrite++;
+        else spans.add(span);
+      },
+      flush: () => sink.flush(),
+    }),
     write(record: CallRecord) {
-      try {
-        if (closed) {
-          droppedOnWrite++;
-          return;
-        }
-        buffer('ai_calls').add(JSON.stringify(toAiCallRow(record)));
-        for (const row of toAiAttemptRows(record)) buffer('ai_attempts').add(JSON.stringify(row));
-      } catch (err) {
+      if (closed) {
         droppedOnWrite++;
-        opts.log(`clickhouse sink: cannot serialize call ${record?.callId}: ${(err as Error).message}`);
+        return;
       }
+      const attempts = record?.attempts;
+      calls.add(record, Array.isArray(attempts) ? attempts.length : 0);
     },
     async flush() {
       sealAll();
@@ -113,8 +155,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       await client?.close().catch(() => undefined);
     },
     health() {
-      let queued = delivery.pendingRows;
-      for (const b of buffers.values()) queued += b.rows;
+      const queued = delivery.pendingRows + calls.rows + spans.rows;
       const degraded = delivery.failing || spool.size > 0;
       return {
         name: 'clickhouse',

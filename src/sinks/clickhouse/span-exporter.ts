@@ -1,14 +1,14 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { toOtelSpanRow } from './rows/otel-span-row.js';
 
 /**
  * Writes spans to `otel_traces` (the Collector's schema) through the sink's batching and spool.
  * `export` reports success once the spans are in the sink's pipeline: from there they are inserted
- * or spooled durably, so the SDK's own retry would only duplicate work.
+ * or spooled durably, so the SDK's own retry would only duplicate work. It only queues the spans
+ * (ended, immutable ReadableSpans): their rows are serialized when the sink seals the batch.
  */
 export interface SpanRowTarget {
-  add(line: string): void;
+  add(span: ReadableSpan): void;
   flush(): Promise<void>;
 }
 
@@ -23,7 +23,7 @@ export class ClickHouseSpanExporter implements SpanExporter {
       return;
     }
     try {
-      for (const span of spans) this.target.add(JSON.stringify(toOtelSpanRow(span)));
+      for (const span of spans) this.target.add(span);
       resultCallback({ code: ExportResultCode.SUCCESS });
     } catch (err) {
       resultCallback({ code: ExportResultCode.FAILED, error: err as Error });

@@ -100,7 +100,9 @@ function makeRecord(i: number, t: number): CallRecord {
 async function makeSpans(records: readonly CallRecord[]): Promise<ReadableSpan[]> {
   const detected = detectResources({ detectors: [processDetector, hostDetector] });
   await detected.waitForAsyncAttributes?.();
-  const resource = defaultResource().merge(resourceFromAttributes({ 'service.name': 'switchyard' })).merge(detected);
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ 'service.name': 'switchyard' }))
+    .merge(detected);
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(memory)] });
   const tracer = provider.getTracer('switchyard');
@@ -217,7 +219,7 @@ async function main(): Promise<void> {
     // spans: as many as `spanCalls` calls leave (SERVER + CLIENT per attempt)
     const perCall = spans.length / 2000;
     const n = Math.round(spanCalls * perCall);
-    let a = nowUs();
+    const a = nowUs();
     for (let i = 0; i < n; i += CHUNK) {
       const start = i % spans.length;
       const chunk = spans.slice(start, Math.min(start + CHUNK, spans.length, start + n - i));
@@ -238,7 +240,9 @@ async function main(): Promise<void> {
   const lf = warm(ledger.flush);
   const tw = warm(traces.export);
   const tf = warm(traces.flush);
-  console.log(`calls per round: ${CALLS} (ledger), ${spanCalls} (spans, ${(spans.length / 2000).toFixed(2)} spans/call); rounds: ${ROUNDS}; medians of the last ${ROUNDS - Math.floor(ROUNDS / 2)}`);
+  console.log(
+    `calls per round: ${CALLS} (ledger), ${spanCalls} (spans, ${(spans.length / 2000).toFixed(2)} spans/call); rounds: ${ROUNDS}; medians of the last ${ROUNDS - Math.floor(ROUNDS / 2)}`,
+  );
   console.log(`µs per call     | in call path | in flush | total`);
   console.log(`ledger write()  | ${f(lw)}      | ${f(lf)}  | ${f(lw + lf)}`);
   console.log(`span export()   | ${f(tw)}      | ${f(tf)}  | ${f(tw + tf)}`);

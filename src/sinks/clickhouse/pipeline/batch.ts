@@ -13,16 +13,68 @@ export interface Batch {
   seq: number;
   table: SinkTable;
   rows: number;
-  body: string;
+  /** JSONEachRow, one line per row, each ending in `\n`. */
+  body: Buffer;
   bytes: number;
   token: string;
 }
 
-export function dedupToken(table: SinkTable, body: string): string {
+export function dedupToken(table: SinkTable, body: Buffer | string): string {
   return `${table}-${createHash('sha256').update(body).digest('hex').slice(0, 40)}`;
 }
 
 export function makeBatch(seq: number, table: SinkTable, lines: readonly string[]): Batch {
-  const body = `${lines.join('\n')}\n`;
-  return { seq, table, rows: lines.length, body, bytes: Buffer.byteLength(body), token: dedupToken(table, body) };
+  const body = Buffer.from(`${lines.join('\n')}\n`);
+  return { seq, table, rows: lines.length, body, bytes: body.length, token: dedupToken(table, body) };
+}
+
+/**
+ * Writes serialized rows of one table straight into a reused byte buffer (no per-batch array of
+ * lines, no joined string: the rows become bytes as they are made) and submits a batch whenever
+ * it holds `maxRows` rows, or the next row would take it past `maxBytes` (a single larger row still
+ * makes its own batch), and on `flush()`. The body is copied out, so the scratch buffer (at most
+ * `maxBytes` plus one row) is reused. Bodies are byte for byte `lines.join('\n') + '\n'`.
+ */
+export class BatchWriter {
+  #buf: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  #len = 0;
+  #rows = 0;
+
+  constructor(
+    private readonly table: SinkTable,
+    private readonly limits: { maxRows: number; maxBytes: number },
+    private readonly nextSeq: () => number,
+    private readonly submit: (batch: Batch) => void,
+  ) {}
+
+  add(line: string): void {
+    const start = this.#len;
+    const need = start + line.length * 3 + 1;
+    if (need > this.#buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.#buf.length * 2));
+      this.#buf.copy(grown, 0, 0, start);
+      this.#buf = grown;
+    }
+    let end = start + this.#buf.write(line, start, 'utf8');
+    this.#buf[end++] = 10;
+    if (this.#rows > 0 && end > this.limits.maxBytes) {
+      this.#emit(start);
+      this.#buf.copyWithin(0, start, end);
+      end -= start;
+    }
+    this.#len = end;
+    if (++this.#rows >= this.limits.maxRows) this.flush();
+  }
+
+  flush(): void {
+    if (this.#rows > 0) this.#emit(this.#len);
+  }
+
+  #emit(bytes: number): void {
+    const body = Buffer.allocUnsafeSlow(bytes);
+    this.#buf.copy(body, 0, 0, bytes);
+    this.submit({ seq: this.nextSeq(), table: this.table, rows: this.#rows, body, bytes, token: dedupToken(this.table, body) });
+    this.#rows = 0;
+    this.#len = 0;
+  }
 }

@@ -15,7 +15,7 @@ export function makeInserter(client: ClickHouseClient, ctx: DdlContext, opts: { 
   return async (batch) => {
     const res = await client.exec({
       query: `INSERT INTO ${qualified(ctx, batch.table)} FORMAT JSONEachRow`,
-      values: Readable.from([Buffer.from(batch.body)], { objectMode: false }),
+      values: Readable.from([batch.body], { objectMode: false }),
       clickhouse_settings: { ...extra, insert_deduplicate: 1, insert_deduplication_token: batch.token },
     });
     res.stream.resume();

@@ -109,9 +109,9 @@ export class Spool {
   /** Reads an entry back as a batch (same body, hence same token). */
   read(entry: SpoolEntry): Promise<Batch> {
     return this.#queue(async () => {
-      const body = await readFile(entry.file, 'utf8');
+      const body = await readFile(entry.file);
       const { seq, table, rows } = entry;
-      return { seq, table, rows, body, bytes: Buffer.byteLength(body), token: dedupToken(table, body) };
+      return { seq, table, rows, body, bytes: body.length, token: dedupToken(table, body) };
     });
   }
 
