@@ -25,6 +25,16 @@ function mustParse(ev: SseEvent, dataEvents: number, captureContent: boolean): b
   return INTERESTING.test(ev.data as string);
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const BLANK_LINE = Buffer.from('\n\n');
+const DATA_PREFIX = Buffer.from('data:');
+
+function isDataLine(chunk: Buffer, pos: number): boolean {
+  return chunk.length >= pos + 5 && chunk.compare(DATA_PREFIX, 0, 5, pos, pos + 5) === 0;
+}
+
 const NO_OUTPUT: StreamStep = Object.freeze({ out: [] }) as StreamStep;
 
 /**
@@ -126,6 +136,44 @@ export function createOpenAiStreamTranslator(input: StreamTranslatorInput): Stre
     return undefined;
   }
 
+  /**
+   * Fast path for the common shape (LF line ends, one `data:` line per event, at an event
+   * boundary): events are found with indexOf, plain deltas are checked on a latin1 view without a
+   * parse, and runs of forwarded events leave as one zero-copy slice. Anything else (comments,
+   * `event:` lines, multi-line data, a partial event) goes to the full SSE parser. Returns how many
+   * bytes it consumed.
+   */
+  function fastRun(chunk: Buffer, out: Buffer[]): { consumed: number; error?: GatewayError } {
+    let pos = 0;
+    let runStart = -1;
+    const flushRun = (end: number) => {
+      if (runStart >= 0 && end > runStart) out.push(chunk.subarray(runStart, end));
+      runStart = -1;
+    };
+    while (pos < chunk.length) {
+      const end = chunk.indexOf(BLANK_LINE, pos);
+      if (end === -1 || !isDataLine(chunk, pos) || chunk.indexOf(LF, pos) !== end) break;
+      const dataStart = chunk[pos + 5] === SPACE ? pos + 6 : pos + 5;
+      const rawEnd = end + 2;
+      if (dataEvents >= 1 && !sawDone && !input.captureContent) {
+        const view = chunk.toString('latin1', dataStart, end);
+        if (!INTERESTING.test(view) && view.charCodeAt(0) === 0x7b && view.charCodeAt(view.length - 1) === 0x7d) {
+          dataEvents++;
+          if (runStart < 0) runStart = pos;
+          pos = rawEnd;
+          continue;
+        }
+      }
+      flushRun(pos);
+      const ev: SseEvent = { data: chunk.toString('utf8', dataStart, end), raw: chunk.subarray(pos, rawEnd), comments: [], unterminated: false };
+      const error = handle(ev, out);
+      if (error) return { consumed: rawEnd, error };
+      pos = rawEnd;
+    }
+    flushRun(pos);
+    return { consumed: pos };
+  }
+
   function run(events: SseEvent[]): StreamStep {
     const out: Buffer[] = [];
     for (const ev of events) {
@@ -138,7 +186,16 @@ export function createOpenAiStreamTranslator(input: StreamTranslatorInput): Stre
   return {
     push(chunk: Buffer): StreamStep {
       if (broken || ended) return NO_OUTPUT;
-      return run(parser.push(chunk));
+      if (chunk.indexOf(CR) !== -1 || !parser.atBoundary(chunk)) return run(parser.push(chunk));
+      const out: Buffer[] = [];
+      const fast = fastRun(chunk, out);
+      if (fast.error) return fail(out, fast.error);
+      if (fast.consumed < chunk.length) {
+        const rest = run(parser.push(chunk.subarray(fast.consumed)));
+        out.push(...rest.out);
+        if (rest.error) return { out, error: rest.error };
+      }
+      return out.length === 0 ? NO_OUTPUT : { out };
     },
     end(): StreamStep {
       if (broken || ended) return NO_OUTPUT;

@@ -33,6 +33,11 @@ export interface SseParser {
    * `unterminated`, when it holds any field; otherwise nothing.
    */
   end(): SseEvent[];
+  /**
+   * True when no partial event is buffered, so a caller may scan `next` itself (a fast path for
+   * plain `data:` events) and hand only the rest to `push`. Settles the BOM check for `next`.
+   */
+  atBoundary(next: Buffer): boolean;
 }
 
 const LF = 0x0a;
@@ -198,6 +203,15 @@ export function createSseParser(): SseParser {
         pushRaw(rest);
       }
       return out;
+    },
+
+    atBoundary(next: Buffer): boolean {
+      if (ended || bomCheck || pendingCr || rawParts.length > 0 || lineParts.length > 0 || block.fields > 0) return false;
+      if (atStreamStart) {
+        if (next.length === 0 || next[0] === 0xef) return false;
+        atStreamStart = false;
+      }
+      return true;
     },
 
     end(): SseEvent[] {
