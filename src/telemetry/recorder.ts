@@ -15,6 +15,7 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { AttemptRecord, CallRecord, CallSink, SinkHealth } from '../core/call-record.js';
 import type { CallHistograms } from './call-histograms.js';
+import { LeanCallSpan, type LeanSpanOutput } from './lean-spans.js';
 import { type CallMetrics, createCallMetrics } from './metrics.js';
 import type {
   AttemptHandle,
@@ -42,6 +43,11 @@ export interface RecorderOptions {
   captureContent: boolean;
   /** Health of the sinks, for the spool gauges; defaults to asking each sink. */
   sinkHealth?: () => readonly SinkHealth[];
+  /**
+   * The lean span path (SWITCHYARD_SPANS=lean, lean-spans.ts): spans are encoded from the records
+   * without SDK Span objects, and `tracerProvider` is not used for them.
+   */
+  leanSpans?: LeanSpanOutput;
 }
 
 export interface SwitchyardRecorder extends CallRecorder {
@@ -62,12 +68,14 @@ class Recorder implements SwitchyardRecorder {
   readonly tracer: Tracer;
   readonly metrics: CallMetrics;
   readonly sinks: readonly CallSink[];
+  readonly leanSpans: LeanSpanOutput | undefined;
   openSpans = 0;
 
   constructor(options: RecorderOptions) {
     this.captureContent = options.captureContent;
     this.tracer = options.tracerProvider.getTracer(S.INSTRUMENTATION_SCOPE);
     this.sinks = options.sinks;
+    this.leanSpans = options.leanSpans;
     const sinks = options.sinks;
     this.metrics = createCallMetrics({
       meter: options.meterProvider.getMeter(S.INSTRUMENTATION_SCOPE),
@@ -77,7 +85,7 @@ class Recorder implements SwitchyardRecorder {
   }
 
   startCall(start: CallStart): CallHandle {
-    return new CallSpan(this, start);
+    return this.leanSpans !== undefined ? new LeanCallSpan(this, this.leanSpans, start) : new CallSpan(this, start);
   }
 
   /** After the SERVER span has ended: metrics, then every sink. Never throws. */

@@ -17,7 +17,9 @@ import { type IMetricReader, InstrumentType, PeriodicExportingMetricReader } fro
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallSink, ResourceInfo, SinkHealth } from '../core/call-record.js';
+import type { LeanBatchSpanProcessor } from './lean-otlp/lean-span-processor.js';
 import { createLeanTraceProcessor } from './lean-otlp/lean-trace-export.js';
+import { type LeanSpanOutput, samplerFromEnv } from './lean-spans.js';
 import { type CallHistograms, NOOP_CALL_HISTOGRAMS, createCallHistograms } from './call-histograms.js';
 import { createRecorder, type SwitchyardRecorder } from './recorder.js';
 import { resourceInfo } from './resource-info.js';
@@ -87,10 +89,32 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
     configEndpoint: settings.otlpEndpoint,
   });
 
+  const spansMode = spanPath();
   const spanProcessors: SpanProcessor[] = [...(settings.extraSpanProcessors ?? [])];
-  if (tracesUrl !== null) spanProcessors.push(otlpSpanProcessor(tracesUrl, settings));
-  // NodeSDK registers no tracer provider without a processor; spans then get no ids.
-  if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
+  let leanSpans: LeanSpanOutput | undefined;
+  if (spansMode === 'lean') {
+    // No SDK spans: the recorder encodes its spans itself (lean-spans.ts). The lean batcher posts
+    // them; processors that want ReadableSpans (ClickHouse otel_traces, or the official exporter
+    // with SWITCHYARD_OTLP_EXPORTER=otel) get ReadableSpan-shaped objects.
+    let batcher: LeanBatchSpanProcessor | undefined;
+    if (tracesUrl !== null) {
+      const exporter = getStringFromEnv('SWITCHYARD_OTLP_EXPORTER') ?? 'lean';
+      if (exporter === 'lean') {
+        batcher = createLeanTraceProcessor({ configUrl: tracesUrl.url, configHeaders: settings.otlpHeaders });
+        spanProcessors.push(batcher);
+      } else spanProcessors.push(otlpSpanProcessor(tracesUrl, settings));
+    }
+    leanSpans = {
+      resource,
+      sampler: samplerFromEnv(),
+      batcher,
+      processors: spanProcessors.filter((p) => p !== batcher),
+    };
+  } else {
+    if (tracesUrl !== null) spanProcessors.push(otlpSpanProcessor(tracesUrl, settings));
+    // NodeSDK registers no tracer provider without a processor; spans then get no ids.
+    if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
+  }
 
   const histograms = createCallHistograms();
   const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [histograms.producer()] });
@@ -111,14 +135,15 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,
-    spanProcessors,
+    // Lean spans: no tracer provider at all (its processors are flushed and shut down below).
+    spanProcessors: leanSpans !== undefined ? [] : spanProcessors,
     metricReaders: readers,
     logRecordProcessors: [],
     instrumentations: [],
   });
   sdk.start();
 
-  const recorder = globalRecorder(settings, histograms);
+  const recorder = globalRecorder(settings, histograms, leanSpans);
 
   let stopped = false;
   return {
@@ -136,7 +161,10 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
       if (stopped) return;
       stopped = true;
       try {
-        await sdk.shutdown();
+        await Promise.all([
+          sdk.shutdown(),
+          ...(leanSpans !== undefined ? spanProcessors.map((p) => p.shutdown()) : []),
+        ]);
       } finally {
         releaseGlobals();
       }
@@ -158,9 +186,26 @@ function otlpSpanProcessor(target: OtlpTarget, settings: TelemetrySettings): Spa
   return new BatchSpanProcessor(new OTLPTraceExporter(exporterConfig(target, settings)));
 }
 
+/**
+ * SWITCHYARD_SPANS: `lean` (default) encodes spans from the call records without SDK Span objects
+ * (lean-spans.ts); `sdk` records them as SDK spans through the tracer NodeSDK registers.
+ */
+export const DEFAULT_SPAN_PATH: 'sdk' | 'lean' = 'sdk';
+
+function spanPath(): 'sdk' | 'lean' {
+  const v = getStringFromEnv('SWITCHYARD_SPANS') ?? DEFAULT_SPAN_PATH;
+  if (v !== 'sdk' && v !== 'lean') throw new Error(`SWITCHYARD_SPANS must be sdk or lean, not ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** The recorder over the global providers NodeSDK registered (no-op ones when it is disabled). */
-function globalRecorder(settings: TelemetrySettings, histograms: CallHistograms): SwitchyardRecorder {
+function globalRecorder(
+  settings: TelemetrySettings,
+  histograms: CallHistograms,
+  leanSpans?: LeanSpanOutput,
+): SwitchyardRecorder {
   return createRecorder({
+    ...(leanSpans !== undefined ? { leanSpans } : {}),
     tracerProvider: trace.getTracerProvider(),
     meterProvider: metrics.getMeterProvider(),
     histograms,

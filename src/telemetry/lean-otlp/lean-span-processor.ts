@@ -53,6 +53,19 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.queue.length >= this.o.maxQueueSize) {
+      this.enqueue(span.resource, span.instrumentationScope, EMPTY);
+      return;
+    }
+    this.enqueue(span.resource, span.instrumentationScope, Buffer.from(encodeSpanJson(span)));
+  }
+
+  /**
+   * Queues one span already encoded as an OTLP/JSON span object (the lean span path encodes its
+   * spans itself). Same queue bound, drop counting and batching as onEnd.
+   */
+  enqueue(resource: Resource, scope: ReadableSpan['instrumentationScope'], json: Buffer): void {
+    if (this.stopped) return;
+    if (this.queue.length >= this.o.maxQueueSize) {
       this.dropped++;
       this.droppedInBurst++;
       return;
@@ -61,7 +74,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
       this.warn('span queue was full: spans dropped', { dropped: this.droppedInBurst, dropped_total: this.dropped });
       this.droppedInBurst = 0;
     }
-    this.queue.push({ resource: span.resource, scope: span.instrumentationScope, json: Buffer.from(encodeSpanJson(span)) });
+    this.queue.push({ resource, scope, json });
     this.maybeExport();
   }
 
@@ -178,6 +191,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
 }
 
 const COMMA = Buffer.from(',');
+const EMPTY = Buffer.alloc(0);
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
