@@ -190,7 +190,7 @@ function otlpSpanProcessor(target: OtlpTarget, settings: TelemetrySettings): Spa
  * SWITCHYARD_SPANS: `lean` (default) encodes spans from the call records without SDK Span objects
  * (lean-spans.ts); `sdk` records them as SDK spans through the tracer NodeSDK registers.
  */
-export const DEFAULT_SPAN_PATH: 'sdk' | 'lean' = 'sdk';
+export const DEFAULT_SPAN_PATH: 'sdk' | 'lean' = 'lean';
 
 function spanPath(): 'sdk' | 'lean' {
   const v = getStringFromEnv('SWITCHYARD_SPANS') ?? DEFAULT_SPAN_PATH;

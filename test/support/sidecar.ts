@@ -15,7 +15,10 @@ import { createLogger } from '../../src/core/log.js';
 import { type RunningSidecar, startSidecar as startRealSidecar } from '../../src/main.js';
 import { createCallHistograms } from '../../src/telemetry/call-histograms.js';
 import { createRecorder } from '../../src/telemetry/recorder.js';
-import { resourceInfo } from '../../src/telemetry/setup.js';
+import { LeanBatchSpanProcessor } from '../../src/telemetry/lean-otlp/lean-span-processor.js';
+import { createOtlpPoster } from '../../src/telemetry/lean-otlp/post-otlp.js';
+import { samplerFromEnv } from '../../src/telemetry/lean-spans.js';
+import { DEFAULT_SPAN_PATH, resourceInfo } from '../../src/telemetry/setup.js';
 import type { Telemetry } from '../../src/telemetry/setup.js';
 
 /**
@@ -75,21 +78,47 @@ export async function startSidecar(opts: StartTestSidecarOptions): Promise<TestS
   const sinks = [recordingSink(records), ...(opts.sinks ?? [])];
   const resource = resourceFromAttributes({ 'service.name': 'switchyard-test', ...(opts.resourceAttributes ?? {}) });
   const processors: SpanProcessor[] = [...(opts.extraSpanProcessors ?? [])];
-  if (opts.otlpUrl) processors.push(new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${opts.otlpUrl}/v1/traces` })));
-  const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: processors });
+  // The span path the sidecar uses (SWITCHYARD_SPANS, default lean): lean spans go through the
+  // lean batcher (short delay) to the receiver; sdk spans through the official exporter.
+  const lean = (env.SWITCHYARD_SPANS ?? DEFAULT_SPAN_PATH) === 'lean';
+  const batcher =
+    lean && opts.otlpUrl
+      ? new LeanBatchSpanProcessor({
+          poster: createOtlpPoster({ url: `${opts.otlpUrl}/v1/traces`, headers: {}, timeoutMs: 10_000, compression: 'none' }),
+          maxExportBatchSize: 512,
+          maxQueueSize: 2048,
+          scheduledDelayMillis: 5,
+          exportTimeoutMillis: 10_000,
+        })
+      : undefined;
+  const leanSpans = lean ? { resource, sampler: samplerFromEnv(), batcher, processors: [...processors] } : undefined;
+  if (batcher) processors.push(batcher);
+  if (opts.otlpUrl && !lean) processors.push(new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${opts.otlpUrl}/v1/traces` })));
+  const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: lean ? [] : processors });
   const histograms = createCallHistograms();
   const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [histograms.producer()] });
   const meterProvider = new MeterProvider({ resource, readers: [prometheus] });
   const telemetry = async (s: CallSink[]): Promise<Telemetry> => ({
-    recorder: createRecorder({ tracerProvider, meterProvider, histograms, sinks: s, captureContent: config.telemetry.captureContent }),
+    recorder: createRecorder({
+      tracerProvider,
+      meterProvider,
+      histograms,
+      sinks: s,
+      captureContent: config.telemetry.captureContent,
+      ...(leanSpans ? { leanSpans } : {}),
+    }),
     prometheusHandler: (req, res) => prometheus.getMetricsRequestHandler(req, res),
     resource: resourceInfo(resource),
     otlp: { traces: opts.otlpUrl ? `${opts.otlpUrl}/v1/traces` : null, metrics: null },
     shutdown: async () => {
       await tracerProvider.shutdown();
+      if (lean) await Promise.all(processors.map((p) => p.shutdown()));
       await meterProvider.shutdown();
     },
-    forceFlush: () => tracerProvider.forceFlush(),
+    forceFlush: async () => {
+      await tracerProvider.forceFlush();
+      if (lean) await Promise.all(processors.map((p) => p.forceFlush()));
+    },
   });
   const sidecar = await startRealSidecar({
     config,
