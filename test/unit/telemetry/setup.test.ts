@@ -22,6 +22,7 @@ const OTEL_VARS = [
   'OTEL_EXPORTER_OTLP_HEADERS',
   'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
   'SWITCHYARD_OTLP_EXPORTER',
+  'SWITCHYARD_SPANS',
   'OTEL_TRACES_EXPORTER',
   'OTEL_METRICS_EXPORTER',
   'OTEL_TRACES_SAMPLER',
@@ -171,15 +172,18 @@ test('OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces appended; OTEL_TRACES_EXPORTER
   assert.equal(tel.otlp.traces, null);
 });
 
-test('SWITCHYARD_OTLP_EXPORTER=lean: same spans as the official exporter, env endpoint and headers; otel|lean only', async () => {
+test('SWITCHYARD_SPANS sdk|lean × SWITCHYARD_OTLP_EXPORTER otel|lean: same spans, env endpoint and headers; sdk|lean, otel|lean only', async () => {
   process.env.OTEL_EXPORTER_OTLP_ENDPOINT = b.url;
   process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-tenant=team-b,x-both=generic';
   process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = 'x-both=traces';
   process.env.OTEL_METRICS_EXPORTER = 'none';
   const decoded: Record<string, unknown>[][] = [];
-  for (const choice of ['otel', 'lean']) {
+  for (const choice of ['sdk+otel', 'sdk+lean', 'lean+', 'lean+otel']) {
     b.clear();
-    process.env.SWITCHYARD_OTLP_EXPORTER = choice;
+    const [spansPath, exporter] = choice.split('+') as [string, string];
+    process.env.SWITCHYARD_SPANS = spansPath;
+    if (exporter === '') delete process.env.SWITCHYARD_OTLP_EXPORTER;
+    else process.env.SWITCHYARD_OTLP_EXPORTER = exporter;
     tel = await startTelemetry(settings({ otlpEndpoint: a.url }));
     const { traceId } = oneCall(tel);
     await tel.forceFlush();
@@ -192,9 +196,16 @@ test('SWITCHYARD_OTLP_EXPORTER=lean: same spans as the official exporter, env en
     await tel.shutdown();
     tel = undefined;
   }
-  assert.equal(decoded[1]?.length, 2);
-  assert.deepEqual(decoded[1], decoded[0]);
+  assert.equal(decoded.length, 4);
+  for (const d of decoded.slice(1)) {
+    assert.equal(d.length, 2);
+    assert.deepEqual(d, decoded[0]);
+  }
   assert.equal(a.requests.length, 0);
+
+  process.env.SWITCHYARD_SPANS = 'fast';
+  await assert.rejects(startTelemetry(settings({ otlpEndpoint: a.url })), /SWITCHYARD_SPANS must be sdk or lean/);
+  process.env.SWITCHYARD_SPANS = 'sdk';
 
   process.env.SWITCHYARD_OTLP_EXPORTER = 'fast';
   await assert.rejects(startTelemetry(settings({ otlpEndpoint: a.url })), /SWITCHYARD_OTLP_EXPORTER must be otel or lean/);
