@@ -73,7 +73,10 @@ export function spawnPinned(opts: SpawnOptions): Promise<BenchProcess> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let done = false;
-    const timer = setTimeout(() => fail(new Error(`${opts.name}: not ready after ${opts.timeoutMs ?? 60_000} ms`)), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => fail(new Error(`${opts.name}: not ready after ${opts.timeoutMs ?? 60_000} ms`)),
+      opts.timeoutMs ?? 60_000,
+    );
     const fail = (err: Error): void => {
       if (done) return;
       done = true;

@@ -11,7 +11,9 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('');
   out.push(
     `Machine: ${m.nproc} × ${m.cpuModel}, Node ${m.node}, Linux ${m.kernel}. ` +
-      (m.pinned ? `Proxy under test pinned to core ${m.proxyCore}; load generator + mock upstream + OTLP receiver + ClickHouse on core ${m.loadCore}.` : 'NOT pinned (no taskset, or a single core).'),
+      (m.pinned
+        ? `Proxy under test pinned to core ${m.proxyCore}; load generator + mock upstream + OTLP receiver + ClickHouse on core ${m.loadCore}.`
+        : 'NOT pinned (no taskset, or a single core).'),
   );
   out.push(
     `Method: closed loop, ${r.options.warmupMs} ms warm-up + ${r.options.durationMs} ms measured per cell, ${r.options.reps} run(s) per cell, medians shown. ` +
@@ -28,7 +30,9 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('');
   out.push('## Throughput and latency (medians)');
   out.push('');
-  out.push('| mode | conc | target | req/s | p50 ms | p99 ms | TTFB p50 ms | proxy CPU µs/req | proxy core busy | load core busy | other procs on proxy core | × bare |');
+  out.push(
+    '| mode | conc | target | req/s | p50 ms | p99 ms | TTFB p50 ms | proxy CPU µs/req | proxy core busy | load core busy | other procs on proxy core | × bare |',
+  );
   out.push('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const mode of ['non-stream', 'stream'] as const) {
     for (const c of r.options.concurrency) {
@@ -48,7 +52,9 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('');
   out.push('## Ratios');
   out.push('');
-  out.push('Throughput ratios from req/s; "by CPU" divides CPU µs per request instead (bare ÷ sidecar), which other processes on the cores disturb less.');
+  out.push(
+    'Throughput ratios from req/s; "by CPU" divides CPU µs per request instead (bare ÷ sidecar), which other processes on the cores disturb less.',
+  );
   out.push('');
   out.push('| mode | conc | sidecar ÷ bare | sidecar+CH ÷ bare | CH on ÷ CH off | sidecar ÷ bare, by CPU | CH on ÷ off, by CPU |');
   out.push('|---|---:|---:|---:|---:|---:|---:|');
@@ -69,7 +75,9 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('| target | probes | time to first chunk, median ms | total, median ms | chunks seen | first chunk = first event |');
   out.push('|---|---:|---:|---:|---:|---|');
   for (const i of r.incremental) {
-    out.push(`| ${i.target} | ${i.probes} | ${f(i.ttfcMsMedian, 2)} | ${f(i.totalMsMedian, 2)} | ${f(i.chunksMedian, 0)} | ${i.firstChunkIsFirstEvent ? 'yes' : 'no'} |`);
+    out.push(
+      `| ${i.target} | ${i.probes} | ${f(i.ttfcMsMedian, 2)} | ${f(i.totalMsMedian, 2)} | ${f(i.chunksMedian, 0)} | ${i.firstChunkIsFirstEvent ? 'yes' : 'no'} |`,
+    );
   }
   out.push('');
   out.push('## Response fidelity (one call per target and mode, compared with the recorded fixture)');
@@ -77,12 +85,16 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('| target | mode | status | bytes | fixture bytes | identical |');
   out.push('|---|---|---:|---:|---:|---|');
   for (const x of r.fidelity) {
-    const why = x.identical ? 'yes' : `no, first difference at byte ${x.firstDiffAt}${x.diff ? `: fixture \`${x.diff.fixture}\` vs \`${x.diff.got}\`` : ''}`;
+    const why = x.identical
+      ? 'yes'
+      : `no, first difference at byte ${x.firstDiffAt}${x.diff ? `: fixture \`${x.diff.fixture}\` vs \`${x.diff.got}\`` : ''}`;
     out.push(`| ${x.target} | ${x.mode} | ${x.status} | ${x.bytes} | ${x.fixtureBytes} | ${why} |`);
   }
   if (r.ledger) {
     out.push('');
-    out.push(`Ledger: ${r.ledger.rows} rows in \`ai_calls\` after SIGTERM flush, for ${r.ledger.callsSent} calls sent to the ClickHouse-on sidecar.`);
+    out.push(
+      `Ledger: ${r.ledger.rows} rows in \`ai_calls\` after SIGTERM flush, for ${r.ledger.callsSent} calls sent to the ClickHouse-on sidecar.`,
+    );
   }
   if (r.profiles?.length) {
     out.push('');

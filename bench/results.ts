@@ -87,7 +87,15 @@ export interface BenchResults {
   finishedAt: string;
   command: string;
   options: { quick: boolean; reps: number; warmupMs: number; durationMs: number; concurrency: number[]; probes: number };
-  machine: { nproc: number; cpuModel: string; node: string; kernel: string; pinned: boolean; proxyCore: number | null; loadCore: number | null };
+  machine: {
+    nproc: number;
+    cpuModel: string;
+    node: string;
+    kernel: string;
+    pinned: boolean;
+    proxyCore: number | null;
+    loadCore: number | null;
+  };
   targets: TargetName[];
   fidelity: FidelityResult[];
   cells: Cell[];
@@ -109,7 +117,12 @@ export interface BenchResults {
     checks: TargetCheck[];
   };
   notes: string[];
-  profiles?: Array<{ target: TargetName; file: string; top: Array<{ fn: string; where: string; selfPct: number }>; byPackage: Array<{ pkg: string; selfPct: number }> }>;
+  profiles?: Array<{
+    target: TargetName;
+    file: string;
+    top: Array<{ fn: string; where: string; selfPct: number }>;
+    byPackage: Array<{ pkg: string; selfPct: number }>;
+  }>;
 }
 
 export function medianOf(runs: readonly CellRun[]): CellMedian {

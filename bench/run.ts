@@ -125,11 +125,27 @@ async function incremental(t: Target, probes: number): Promise<IncrementalResult
   } finally {
     await pool.close();
   }
-  return { target: t.name, probes, ttfcMsMedian: median(ttfc), totalMsMedian: median(total), chunksMedian: median(chunks), firstChunkIsFirstEvent: firstOk };
+  return {
+    target: t.name,
+    probes,
+    ttfcMsMedian: median(ttfc),
+    totalMsMedian: median(total),
+    chunksMedian: median(chunks),
+    firstChunkIsFirstEvent: firstOk,
+  };
 }
 
 async function measureCell(t: Target, mode: Mode, concurrency: number, o: BenchOptions, loadPids: readonly number[]): Promise<CellRun> {
-  const marks = { proxy0: 0, proxy1: 0, load0: 0, load1: 0, t0: 0, t1: 0, cores0: new Map<number, CoreTimes>(), cores1: new Map<number, CoreTimes>() };
+  const marks = {
+    proxy0: 0,
+    proxy1: 0,
+    load0: 0,
+    load1: 0,
+    t0: 0,
+    t1: 0,
+    cores0: new Map<number, CoreTimes>(),
+    cores1: new Map<number, CoreTimes>(),
+  };
   const loadCpu = () => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1e6 + loadPids.reduce((a, pid) => a + (cpuSecondsOf(pid) || 0), 0);
@@ -265,11 +281,32 @@ async function main(): Promise<void> {
 
     const targets: Target[] = [
       { name: 'direct', origin: mockUrl, slowOrigin: slowUrl, slowHeaders: {}, sent: 0 },
-      { name: 'bare', origin: String(bareFast.ready.api), slowOrigin: String(bareSlow.ready.api), slowHeaders: {}, proc: bareFast, sent: 0 },
-      { name: 'sidecar', origin: sc.origin, slowOrigin: sc.origin, slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE }, proc: sc.proc, sent: 0 },
+      {
+        name: 'bare',
+        origin: String(bareFast.ready.api),
+        slowOrigin: String(bareSlow.ready.api),
+        slowHeaders: {},
+        proc: bareFast,
+        sent: 0,
+      },
+      {
+        name: 'sidecar',
+        origin: sc.origin,
+        slowOrigin: sc.origin,
+        slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE },
+        proc: sc.proc,
+        sent: 0,
+      },
     ];
     if (sch) {
-      targets.push({ name: 'sidecar-ch', origin: sch.origin, slowOrigin: sch.origin, slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE }, proc: sch.proc, sent: 0 });
+      targets.push({
+        name: 'sidecar-ch',
+        origin: sch.origin,
+        slowOrigin: sch.origin,
+        slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE },
+        proc: sch.proc,
+        sent: 0,
+      });
     }
 
     log('response fidelity');
@@ -322,7 +359,14 @@ async function main(): Promise<void> {
       startedAt,
       finishedAt: '',
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-      options: { quick: o.quick, reps: o.reps, warmupMs: o.warmupMs, durationMs: o.durationMs, concurrency: o.concurrency, probes: o.probes },
+      options: {
+        quick: o.quick,
+        reps: o.reps,
+        warmupMs: o.warmupMs,
+        durationMs: o.durationMs,
+        concurrency: o.concurrency,
+        probes: o.probes,
+      },
       machine: { nproc: cores, cpuModel: cpuModel(), node: process.versions.node, kernel: release(), pinned, proxyCore, loadCore },
       targets: targets.map((t) => t.name),
       fidelity: fid,

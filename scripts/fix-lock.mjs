@@ -23,9 +23,7 @@ for (const [name, { os, cpu }] of Object.entries(platforms)) {
   lock.packages[key] = { version, cpu, license: 'Apache-2.0', optional: true, os };
   added++;
 }
-const sorted = Object.fromEntries(
-  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
-);
+const sorted = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
 lock.packages = sorted;
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 process.stdout.write(`fix-lock: ${added} placeholder entr${added === 1 ? 'y' : 'ies'} added\n`);

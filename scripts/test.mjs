@@ -31,14 +31,27 @@ function findTests(dir) {
 const only = process.argv.slice(2);
 const files = (only.length ? only : findTests(join(root, 'test'))).map((f) => relative(root, f)).sort();
 step('type-check (tsc --noEmit)', process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
-step('lint (biome)', process.execPath, [join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), 'lint', '.']);
+step('lint + format check (biome check)', process.execPath, [
+  join(root, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'),
+  'check',
+  '.',
+]);
 step('build dist/', process.execPath, [tsc, '-p', 'tsconfig.build.json']);
 const tap = join(root, '.test-results.tap');
 const t0 = Date.now();
 process.stdout.write(`\n== tests (${files.length} files)\n`);
 const run = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 const summary = readFileSync(tap, 'utf8');

@@ -88,7 +88,12 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
   };
 
   const simulator = initial.simulator
-    ? await startSimulator({ host: initial.simulator.host, port: initial.simulator.port, errorRate: initial.simulator.errorRate, latencyMs: initial.simulator.latencyMs })
+    ? await startSimulator({
+        host: initial.simulator.host,
+        port: initial.simulator.port,
+        errorRate: initial.simulator.errorRate,
+        latencyMs: initial.simulator.latencyMs,
+      })
     : undefined;
   const api = createApiServer({ deps, config: current });
   let draining = false;
@@ -113,7 +118,11 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
     config_hash: initial.hash,
     features: [...initial.features.keys()],
     sinks: sinks.map((s) => s.name),
-    ...(simulator ? { simulator: `local simulator (not a real provider) on ${formatListenAddress(initial.simulator as { host: string; port: number })}` } : {}),
+    ...(simulator
+      ? {
+          simulator: `local simulator (not a real provider) on ${formatListenAddress(initial.simulator as { host: string; port: number })}`,
+        }
+      : {}),
   });
 
   let stopping: Promise<void> | undefined;
@@ -122,39 +131,41 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
     return stopping;
   };
   const stop = async (reason: string): Promise<void> => {
-      draining = true;
-      log.info('switchyard draining', { reason, inflight: api.inflight() });
-      holder?.close();
-      api.drain();
-      const closed = new Promise<void>((resolve) => api.server.close(() => resolve()));
-      api.server.closeIdleConnections();
-      const grace = current().server.shutdownGraceMs;
-      const deadline = Date.now() + grace;
-      while (api.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      if (api.inflight() > 0) log.warn('grace period over; closing remaining connections', { inflight: api.inflight(), grace_ms: grace });
-      api.server.closeAllConnections();
-      await closed;
-      // Telemetry first (its span processors feed the ClickHouse sink), then the sinks; every step bounded.
-      log.debug('shutdown: api closed; flushing telemetry');
-      await bounded(telemetry.forceFlush(), 5000, 'telemetry flush', log);
-      await bounded(telemetry.shutdown(), 5000, 'telemetry shutdown', log);
-      log.debug('shutdown: telemetry stopped; closing sinks');
-      for (const s of sinks) await bounded(s.close(), 15_000, `sink ${s.name} close`, log);
-      log.debug('shutdown: sinks closed');
-      await client.close().catch(() => undefined);
-      await new Promise<void>((resolve) => health.close(() => resolve()));
-      health.closeAllConnections();
-      if (simulator) {
-        simulator.closeAllConnections();
-        await new Promise<void>((resolve) => simulator.close(() => resolve()));
-      }
-      log.info('switchyard stopped', { reason });
+    draining = true;
+    log.info('switchyard draining', { reason, inflight: api.inflight() });
+    holder?.close();
+    api.drain();
+    const closed = new Promise<void>((resolve) => api.server.close(() => resolve()));
+    api.server.closeIdleConnections();
+    const grace = current().server.shutdownGraceMs;
+    const deadline = Date.now() + grace;
+    while (api.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (api.inflight() > 0) log.warn('grace period over; closing remaining connections', { inflight: api.inflight(), grace_ms: grace });
+    api.server.closeAllConnections();
+    await closed;
+    // Telemetry first (its span processors feed the ClickHouse sink), then the sinks; every step bounded.
+    log.debug('shutdown: api closed; flushing telemetry');
+    await bounded(telemetry.forceFlush(), 5000, 'telemetry flush', log);
+    await bounded(telemetry.shutdown(), 5000, 'telemetry shutdown', log);
+    log.debug('shutdown: telemetry stopped; closing sinks');
+    for (const s of sinks) await bounded(s.close(), 15_000, `sink ${s.name} close`, log);
+    log.debug('shutdown: sinks closed');
+    await client.close().catch(() => undefined);
+    await new Promise<void>((resolve) => health.close(() => resolve()));
+    health.closeAllConnections();
+    if (simulator) {
+      simulator.closeAllConnections();
+      await new Promise<void>((resolve) => simulator.close(() => resolve()));
+    }
+    log.info('switchyard stopped', { reason });
   };
 
   return {
     apiUrl: urlOf(apiAddr),
     healthUrl: urlOf(healthAddr),
-    ...(simulator && initial.simulator ? { simulatorUrl: `http://${initial.simulator.host}:${(simulator.address() as AddressInfo).port}` } : {}),
+    ...(simulator && initial.simulator
+      ? { simulatorUrl: `http://${initial.simulator.host}:${(simulator.address() as AddressInfo).port}` }
+      : {}),
     config: current,
     ...(holder ? { holder } : {}),
     resource: telemetry.resource,

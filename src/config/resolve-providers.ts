@@ -7,12 +7,7 @@ import type { RawProvider } from './schema.js';
 const GENERIC_BY_PROTOCOL: Record<string, string> = { openai: 'openai', anthropic: 'anthropic', gemini: 'gemini' };
 
 /** Preset → profile, region → base URL, key source → reader. Problems are collected, not thrown. */
-export function resolveProvider(
-  name: string,
-  raw: RawProvider,
-  problems: ConfigProblem[],
-  files: string[],
-): ResolvedProvider | undefined {
+export function resolveProvider(name: string, raw: RawProvider, problems: ConfigProblem[], files: string[]): ResolvedProvider | undefined {
   const at = `providers.${name}`;
   let profile: VendorProfile | undefined;
   if (raw.preset !== undefined) {

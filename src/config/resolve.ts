@@ -33,7 +33,8 @@ export function resolveConfig(input: ResolveInput): { config?: Config; problems:
   const target = (path: string, t: { provider: string; model: string }): Target | undefined => {
     const provider = providers.get(t.provider);
     if (!provider) {
-      if (!(t.provider in raw.providers)) problems.push({ path: `${path}.provider`, message: unknownRef('provider', t.provider, Object.keys(raw.providers)) });
+      if (!(t.provider in raw.providers))
+        problems.push({ path: `${path}.provider`, message: unknownRef('provider', t.provider, Object.keys(raw.providers)) });
       return undefined;
     }
     return { provider, model: t.model, label: `${t.provider}/${t.model}` };
@@ -82,7 +83,8 @@ export function resolveConfig(input: ResolveInput): { config?: Config; problems:
 
   if (problems.length > 0) return { problems };
   const simAddr = raw.simulator ? parseListenAddress(raw.simulator.listen) : undefined;
-  const simulator = simAddr && raw.simulator ? { ...simAddr, errorRate: raw.simulator.error_rate, latencyMs: raw.simulator.latency_ms } : undefined;
+  const simulator =
+    simAddr && raw.simulator ? { ...simAddr, errorRate: raw.simulator.error_rate, latencyMs: raw.simulator.latency_ms } : undefined;
   const config: Config = {
     hash: input.hash,
     source: input.source,

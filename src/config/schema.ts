@@ -53,7 +53,6 @@ export const featureSchema = z.strictObject({
   fallback_on_client_error: z.boolean().default(false),
 });
 
-
 export const telemetrySchema = z
   .strictObject({
     service_name: name.default('switchyard'),

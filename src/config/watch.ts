@@ -18,7 +18,13 @@ export interface ConfigHolder {
   close(): void;
 }
 
-export function watchConfig(opts: { path: string; initial: Config; log: Logger; debounceMs?: number; env?: NodeJS.ProcessEnv }): ConfigHolder {
+export function watchConfig(opts: {
+  path: string;
+  initial: Config;
+  log: Logger;
+  debounceMs?: number;
+  env?: NodeJS.ProcessEnv;
+}): ConfigHolder {
   let current = opts.initial;
   const listeners: Array<(c: Config) => void> = [];
   const watchers = new Map<string, FSWatcher>();

@@ -146,7 +146,12 @@ function captured(body: Readonly<Record<string, unknown>>, outcome: Awaited<Retu
 /** Best-effort feature attribution for a request rejected before routing (its error wins). */
 function rejectedFeature(config: Config, call: IncomingCall): string | undefined {
   try {
-    return identifyFeature({ config, header: header(call.headers, FEATURE_HEADER), baggage: header(call.headers, 'baggage'), model: undefined }).name;
+    return identifyFeature({
+      config,
+      header: header(call.headers, FEATURE_HEADER),
+      baggage: header(call.headers, 'baggage'),
+      model: undefined,
+    }).name;
   } catch {
     return undefined;
   }

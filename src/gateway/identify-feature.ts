@@ -11,7 +11,11 @@ export function featureFromBaggage(baggage: string | undefined): string | undefi
     const eq = member.indexOf('=');
     if (eq < 0) continue;
     if (member.slice(0, eq).trim() !== BAGGAGE_KEY) continue;
-    const raw = member.slice(eq + 1).split(';')[0]?.trim() ?? '';
+    const raw =
+      member
+        .slice(eq + 1)
+        .split(';')[0]
+        ?.trim() ?? '';
     try {
       return decodeURIComponent(raw) || undefined;
     } catch {

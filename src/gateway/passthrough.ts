@@ -28,7 +28,11 @@ export interface PassthroughPlan {
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 const first = (h: Headers, n: string) => (Array.isArray(h[n]) ? (h[n] as string[])[0] : (h[n] as string | undefined));
 
-export function planPassthrough(deps: GatewayDeps, config: Config, req: { method: string; path: string; search: string; headers: Headers; receivedAt: number }): PassthroughPlan {
+export function planPassthrough(
+  deps: GatewayDeps,
+  config: Config,
+  req: { method: string; path: string; search: string; headers: Headers; receivedAt: number },
+): PassthroughPlan {
   const call = deps.recorder.startCall({
     operation: 'passthrough',
     method: req.method,
@@ -38,11 +42,19 @@ export function planPassthrough(deps: GatewayDeps, config: Config, req: { method
   });
   let featureName = '';
   try {
-    const feature = identifyFeature({ config, header: first(req.headers, FEATURE_HEADER), baggage: first(req.headers, 'baggage'), model: undefined });
+    const feature = identifyFeature({
+      config,
+      header: first(req.headers, FEATURE_HEADER),
+      baggage: first(req.headers, 'baggage'),
+      model: undefined,
+    });
     featureName = feature.name;
     const target = feature.targets.find((t) => t.provider.protocol === 'openai');
     if (!target) {
-      throw new GatewayError({ kind: 'not_found', message: `Feature "${feature.name}" has no OpenAI-protocol target to pass ${req.path} through to.` });
+      throw new GatewayError({
+        kind: 'not_found',
+        message: `Feature "${feature.name}" has no OpenAI-protocol target to pass ${req.path} through to.`,
+      });
     }
     return plan(deps, config, req, call, featureName, target, feature.timeoutMs);
   } catch (e) {
@@ -52,7 +64,15 @@ export function planPassthrough(deps: GatewayDeps, config: Config, req: { method
   }
 }
 
-function plan(deps: GatewayDeps, config: Config, req: { method: string; path: string; search: string; headers: Headers; receivedAt: number }, call: CallHandle, feature: string, target: Target, timeoutMs: number): PassthroughPlan {
+function plan(
+  deps: GatewayDeps,
+  config: Config,
+  req: { method: string; path: string; search: string; headers: Headers; receivedAt: number },
+  call: CallHandle,
+  feature: string,
+  target: Target,
+  timeoutMs: number,
+): PassthroughPlan {
   const provider = target.provider;
   const url = new URL(provider.baseUrl);
   const attempt: AttemptHandle = call.startAttempt({
@@ -108,7 +128,17 @@ function plan(deps: GatewayDeps, config: Config, req: { method: string; path: st
   };
 }
 
-function endCall(deps: GatewayDeps, config: Config, call: CallHandle, req: { path: string; receivedAt: number }, feature: string, target: Target | undefined, status: number | undefined, error: GatewayError | undefined, attempts: CallRecord['attempts']): void {
+function endCall(
+  deps: GatewayDeps,
+  config: Config,
+  call: CallHandle,
+  req: { path: string; receivedAt: number },
+  feature: string,
+  target: Target | undefined,
+  status: number | undefined,
+  error: GatewayError | undefined,
+  attempts: CallRecord['attempts'],
+): void {
   const latencyMs = monoMs() - req.receivedAt;
   const failed = !!error || (status ?? 0) >= 400;
   call.end({

@@ -57,12 +57,12 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   });
 
   const controller = new AbortController();
-  const onClientAbort = () =>
-    controller.abort(new GatewayError({ kind: 'client_aborted', message: 'The client closed the connection.' }));
+  const onClientAbort = () => controller.abort(new GatewayError({ kind: 'client_aborted', message: 'The client closed the connection.' }));
   if (responder.signal.aborted) onClientAbort();
   else responder.signal.addEventListener('abort', onClientAbort, { once: true });
   let deadline: NodeJS.Timeout | undefined = setTimeout(
-    () => controller.abort(new GatewayError({ kind: 'upstream_timeout', message: `The provider did not answer within ${a.timeoutMs} ms.` })),
+    () =>
+      controller.abort(new GatewayError({ kind: 'upstream_timeout', message: `The provider did not answer within ${a.timeoutMs} ms.` })),
     a.timeoutMs,
   );
   const clearDeadline = () => {
@@ -165,7 +165,14 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
     outcome: error ? 'error' : 'ok',
     ...(error ? { errorType: error.kind } : {}),
     ...(usage ? { usage } : {}),
-    costUsd: usage ? deps.cost({ provider: provider.name, providerName: provider.profile.genAiProviderName, model: facts?.responseModel ?? target.model, usage }) : null,
+    costUsd: usage
+      ? deps.cost({
+          provider: provider.name,
+          providerName: provider.profile.genAiProviderName,
+          model: facts?.responseModel ?? target.model,
+          usage,
+        })
+      : null,
     serverAddress: url.hostname,
     ...(url.port ? { serverPort: Number(url.port) } : {}),
     spanId: handle.spanId,

@@ -35,8 +35,18 @@ export function createApiServer(opts: { deps: GatewayDeps; config: () => Config 
   const passthrough = createPassthrough(deps);
   const app = express();
   app.disable('x-powered-by');
-  app.all(/^\/v1\/.+/, (req, res) => passthrough(req, res, opts.config(), (req as IncomingMessage & { receivedAt?: number }).receivedAt ?? monoMs()));
-  app.use((req, res) => sendError(res, new GatewayError({ kind: 'not_found', message: `Unknown path ${req.method} ${req.path}. Switchyard serves the OpenAI API under /v1.` })));
+  app.all(/^\/v1\/.+/, (req, res) =>
+    passthrough(req, res, opts.config(), (req as IncomingMessage & { receivedAt?: number }).receivedAt ?? monoMs()),
+  );
+  app.use((req, res) =>
+    sendError(
+      res,
+      new GatewayError({
+        kind: 'not_found',
+        message: `Unknown path ${req.method} ${req.path}. Switchyard serves the OpenAI API under /v1.`,
+      }),
+    ),
+  );
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const receivedAt = monoMs();
@@ -67,7 +77,13 @@ export function createApiServer(opts: { deps: GatewayDeps; config: () => Config 
     app(req, res);
   };
 
-  const translated = async (req: IncomingMessage, res: ServerResponse, operation: 'chat' | 'embeddings', path: string, receivedAt: number) => {
+  const translated = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    operation: 'chat' | 'embeddings',
+    path: string,
+    receivedAt: number,
+  ) => {
     const config = opts.config();
     try {
       const responder = new NodeResponder(res);

@@ -22,14 +22,21 @@ export function createPassthrough(deps: GatewayDeps) {
     const path = q < 0 ? raw : raw.slice(0, q);
     let plan: ReturnType<typeof planPassthrough>;
     try {
-      plan = planPassthrough(deps, config, { method: req.method ?? 'GET', path, search: q < 0 ? '' : raw.slice(q), headers: req.headers, receivedAt });
+      plan = planPassthrough(deps, config, {
+        method: req.method ?? 'GET',
+        path,
+        search: q < 0 ? '' : raw.slice(q),
+        headers: req.headers,
+        receivedAt,
+      });
     } catch (e) {
       sendError(res, e as GatewayError);
       return;
     }
     (req as IncomingMessage & { switchyardPlan?: typeof plan }).switchyardPlan = plan;
     res.once('close', () => {
-      if (!res.writableFinished) plan.finish({ error: new GatewayError({ kind: 'client_aborted', message: 'The client closed the connection.' }) });
+      if (!res.writableFinished)
+        plan.finish({ error: new GatewayError({ kind: 'client_aborted', message: 'The client closed the connection.' }) });
       else plan.finish({ status: res.statusCode });
     });
     proxy.web(req, res, { target: plan.baseUrl + plan.upstreamPath, proxyTimeout: plan.timeoutMs, timeout: plan.timeoutMs }, (err) => {

@@ -65,7 +65,11 @@ function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer, errorRat
     json(res, 200, {
       object: 'list',
       model,
-      data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: Array.from({ length: 8 }, (_, i) => Number(((index + 1) * (i + 1) * 0.01).toFixed(4))) })),
+      data: inputs.map((_, index) => ({
+        object: 'embedding',
+        index,
+        embedding: Array.from({ length: 8 }, (_, i) => Number(((index + 1) * (i + 1) * 0.01).toFixed(4))),
+      })),
       usage: { prompt_tokens: inputTokens, total_tokens: inputTokens },
     });
     return;

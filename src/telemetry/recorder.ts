@@ -17,13 +17,7 @@ import type { AttemptRecord, CallRecord, CallSink, SinkHealth } from '../core/ca
 import type { CallHistograms } from './call-histograms.js';
 import { LeanCallSpan, type LeanSpanOutput } from './lean-spans.js';
 import { type CallMetrics, createCallMetrics } from './metrics.js';
-import type {
-  AttemptHandle,
-  AttemptStart,
-  CallHandle,
-  CallRecorder,
-  CallStart,
-} from './recorder-types.js';
+import type { AttemptHandle, AttemptStart, CallHandle, CallRecorder, CallStart } from './recorder-types.js';
 import * as S from './semconv.js';
 
 /**
@@ -95,10 +89,7 @@ class Recorder implements SwitchyardRecorder {
     } catch {
       // A metrics failure must not fail the app's request.
     }
-    const out =
-      !this.captureContent && record.content !== undefined
-        ? { ...record, content: undefined }
-        : record;
+    const out = !this.captureContent && record.content !== undefined ? { ...record, content: undefined } : record;
     for (const sink of this.sinks) {
       try {
         sink.write(out);

@@ -3,12 +3,7 @@ import type { ResourceInfo } from '../core/call-record.js';
 import * as S from './semconv.js';
 
 /** Kubernetes workload kinds, in the order they are looked up. */
-const WORKLOAD_KEYS = [
-  S.ATTR_K8S_DEPLOYMENT_NAME,
-  S.ATTR_K8S_STATEFULSET_NAME,
-  S.ATTR_K8S_DAEMONSET_NAME,
-  S.ATTR_K8S_JOB_NAME,
-] as const;
+const WORKLOAD_KEYS = [S.ATTR_K8S_DEPLOYMENT_NAME, S.ATTR_K8S_STATEFULSET_NAME, S.ATTR_K8S_DAEMONSET_NAME, S.ATTR_K8S_JOB_NAME] as const;
 
 function str(attrs: Attributes, key: string): string {
   const v = attrs[key];

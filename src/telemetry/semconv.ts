@@ -95,8 +95,7 @@ export const ATTR_SWITCHYARD_CONTENT_OUTPUT = 'switchyard.content.output';
 
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage';
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration';
-export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK =
-  'gen_ai.client.operation.time_to_first_chunk';
+export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK = 'gen_ai.client.operation.time_to_first_chunk';
 export const METRIC_SWITCHYARD_COST = 'switchyard.cost';
 export const METRIC_SWITCHYARD_CALLS = 'switchyard.calls';
 export const METRIC_SWITCHYARD_LEDGER_SPOOLED_RECORDS = 'switchyard.ledger.spooled_records';
@@ -107,6 +106,4 @@ export const TOKEN_USAGE_BUCKETS: readonly number[] = [
   1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 ];
 /** Semconv ExplicitBucketBoundaries (seconds) for operation duration and time to first chunk. */
-export const DURATION_BUCKETS: readonly number[] = [
-  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
-];
+export const DURATION_BUCKETS: readonly number[] = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];

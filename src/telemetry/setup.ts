@@ -152,19 +152,13 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
     resource: info,
     otlp: { traces: tracesUrl?.shown ?? null, metrics: metricsUrl?.shown ?? null },
     async forceFlush() {
-      await Promise.all([
-        ...spanProcessors.map((p) => p.forceFlush()),
-        ...readers.map((r) => r.forceFlush()),
-      ]);
+      await Promise.all([...spanProcessors.map((p) => p.forceFlush()), ...readers.map((r) => r.forceFlush())]);
     },
     async shutdown() {
       if (stopped) return;
       stopped = true;
       try {
-        await Promise.all([
-          sdk.shutdown(),
-          ...(leanSpans !== undefined ? spanProcessors.map((p) => p.shutdown()) : []),
-        ]);
+        await Promise.all([sdk.shutdown(), ...(leanSpans !== undefined ? spanProcessors.map((p) => p.shutdown()) : [])]);
       } finally {
         releaseGlobals();
       }
@@ -199,11 +193,7 @@ function spanPath(): 'sdk' | 'lean' {
 }
 
 /** The recorder over the global providers NodeSDK registered (no-op ones when it is disabled). */
-function globalRecorder(
-  settings: TelemetrySettings,
-  histograms: CallHistograms,
-  leanSpans?: LeanSpanOutput,
-): SwitchyardRecorder {
+function globalRecorder(settings: TelemetrySettings, histograms: CallHistograms, leanSpans?: LeanSpanOutput): SwitchyardRecorder {
   return createRecorder({
     ...(leanSpans !== undefined ? { leanSpans } : {}),
     tracerProvider: trace.getTracerProvider(),
@@ -257,11 +247,7 @@ interface OtlpTarget {
   shown: string;
 }
 
-function otlpUrl(p: {
-  signal: 'TRACES' | 'METRICS';
-  path: string;
-  configEndpoint: string | undefined;
-}): OtlpTarget | null {
+function otlpUrl(p: { signal: 'TRACES' | 'METRICS'; path: string; configEndpoint: string | undefined }): OtlpTarget | null {
   const exporters = getStringListFromEnv(`OTEL_${p.signal}_EXPORTER`);
   if (exporters?.includes('none')) return null;
   const signalEnv = getStringFromEnv(`OTEL_EXPORTER_OTLP_${p.signal}_ENDPOINT`);
@@ -289,10 +275,7 @@ function redactUrl(url: string): string {
   }
 }
 
-function exporterConfig(
-  target: OtlpTarget,
-  settings: TelemetrySettings,
-): { url?: string; headers?: Record<string, string> } {
+function exporterConfig(target: OtlpTarget, settings: TelemetrySettings): { url?: string; headers?: Record<string, string> } {
   // Config headers belong to the config endpoint; with an env endpoint, OTEL_EXPORTER_OTLP_HEADERS.
   if (target.url === undefined) return {};
   return settings.otlpHeaders ? { url: target.url, headers: settings.otlpHeaders } : { url: target.url };

@@ -17,7 +17,13 @@ after(() => rmSync(out, { recursive: true, force: true }));
 function runQuickBench(): Promise<{ code: number | null; stderr: string }> {
   // npm test builds dist/ first; reuse it instead of the bench's private build when it is there.
   const dist = join(ROOT, 'dist');
-  const args = [join(ROOT, 'scripts', 'bench.mjs'), '--quick', '--out', out, ...(existsSync(join(dist, 'cli', 'main.js')) ? ['--build-dir', dist] : [])];
+  const args = [
+    join(ROOT, 'scripts', 'bench.mjs'),
+    '--quick',
+    '--out',
+    out,
+    ...(existsSync(join(dist, 'cli', 'main.js')) ? ['--build-dir', dist] : []),
+  ];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => {
@@ -51,7 +57,8 @@ test('bench --quick measures every cell and writes the report', { timeout: 150_0
     }
   }
 
-  for (const s of r.summary.ratios) assert.ok(s.sidecarVsBare > 0 && s.sidecarChVsBare > 0 && s.chOnVsOff > 0, `ratios ${JSON.stringify(s)}`);
+  for (const s of r.summary.ratios)
+    assert.ok(s.sidecarVsBare > 0 && s.sidecarChVsBare > 0 && s.chOnVsOff > 0, `ratios ${JSON.stringify(s)}`);
   assert.equal(r.summary.addedP50Ms.length, 6);
   assert.equal(r.summary.checks.length, 4);
 

@@ -6,13 +6,20 @@ import { twoProviderYaml } from '../support/configs.js';
 import { startSidecar, type TestSidecar } from '../support/sidecar.js';
 
 /** Raw HTTP so the exact status and body bytes are asserted (the SDK would hide them). */
-function send(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer; chunked?: Buffer[] }): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function send(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer; chunked?: Buffer[] },
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? 'POST', headers: { 'content-type': 'application/json', ...(opts.headers ?? {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-    });
+    const req = request(
+      url,
+      { method: opts.method ?? 'POST', headers: { 'content-type': 'application/json', ...(opts.headers ?? {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     if (opts.chunked) {
       const write = (i: number) => {
@@ -41,13 +48,48 @@ describe('bad input gets an exact OpenAI-style error', () => {
   });
 
   const cases: Array<[string, () => Parameters<typeof send>[1], number, string, string?]> = [
-    ['malformed JSON', () => ({ body: '{"model": "x", "messages": [' }), 400, '{"error":{"message":"The request body is not valid JSON.","type":"invalid_request_error","param":null,"code":"invalid_json"}}'],
-    ['empty body', () => ({ body: '' }), 400, '{"error":{"message":"The request body is empty; expected a JSON object.","type":"invalid_request_error","param":null,"code":"invalid_json"}}'],
-    ['a JSON array', () => ({ body: '[1,2]' }), 400, '{"error":{"message":"The request body must be a JSON object.","type":"invalid_request_error","param":null,"code":"invalid_json"}}'],
-    ['an oversized body (content-length)', () => ({ body: `{"model":"x","pad":"${'a'.repeat(70_000)}"}` }), 413, '{"error":{"message":"The request body exceeds the sidecar\'s limit of 65536 bytes (server.max_body_bytes).","type":"invalid_request_error","param":null,"code":"body_too_large"}}'],
-    ['an oversized chunked body', () => ({ chunked: Array.from({ length: 40 }, () => Buffer.alloc(4096, 0x61)) }), 413, '{"error":{"message":"The request body exceeds the sidecar\'s limit of 65536 bytes (server.max_body_bytes).","type":"invalid_request_error","param":null,"code":"body_too_large"}}'],
-    ['an unknown feature', () => ({ body: '{"model":"x","messages":[]}', headers: { 'x-switchyard-feature': 'billing' } }), 400, '{"error":{"message":"Unknown feature \\"billing\\". Known features: support-chat, coding.","type":"invalid_request_error","param":"x-switchyard-feature","code":"unknown_feature"}}'],
-    ['an unknown model on a feature without model_override', () => ({ body: '{"model":"gpt-9","messages":[]}' }), 404, '{"error":{"message":"The model \\"gpt-9\\" is not available for feature \\"support-chat\\". Use one of: fast, gpt-4o-mini.","type":"invalid_request_error","param":"model","code":"model_not_found"}}'],
+    [
+      'malformed JSON',
+      () => ({ body: '{"model": "x", "messages": [' }),
+      400,
+      '{"error":{"message":"The request body is not valid JSON.","type":"invalid_request_error","param":null,"code":"invalid_json"}}',
+    ],
+    [
+      'empty body',
+      () => ({ body: '' }),
+      400,
+      '{"error":{"message":"The request body is empty; expected a JSON object.","type":"invalid_request_error","param":null,"code":"invalid_json"}}',
+    ],
+    [
+      'a JSON array',
+      () => ({ body: '[1,2]' }),
+      400,
+      '{"error":{"message":"The request body must be a JSON object.","type":"invalid_request_error","param":null,"code":"invalid_json"}}',
+    ],
+    [
+      'an oversized body (content-length)',
+      () => ({ body: `{"model":"x","pad":"${'a'.repeat(70_000)}"}` }),
+      413,
+      '{"error":{"message":"The request body exceeds the sidecar\'s limit of 65536 bytes (server.max_body_bytes).","type":"invalid_request_error","param":null,"code":"body_too_large"}}',
+    ],
+    [
+      'an oversized chunked body',
+      () => ({ chunked: Array.from({ length: 40 }, () => Buffer.alloc(4096, 0x61)) }),
+      413,
+      '{"error":{"message":"The request body exceeds the sidecar\'s limit of 65536 bytes (server.max_body_bytes).","type":"invalid_request_error","param":null,"code":"body_too_large"}}',
+    ],
+    [
+      'an unknown feature',
+      () => ({ body: '{"model":"x","messages":[]}', headers: { 'x-switchyard-feature': 'billing' } }),
+      400,
+      '{"error":{"message":"Unknown feature \\"billing\\". Known features: support-chat, coding.","type":"invalid_request_error","param":"x-switchyard-feature","code":"unknown_feature"}}',
+    ],
+    [
+      'an unknown model on a feature without model_override',
+      () => ({ body: '{"model":"gpt-9","messages":[]}' }),
+      404,
+      '{"error":{"message":"The model \\"gpt-9\\" is not available for feature \\"support-chat\\". Use one of: fast, gpt-4o-mini.","type":"invalid_request_error","param":"model","code":"model_not_found"}}',
+    ],
   ];
   for (const [name, opts, status, body] of cases) {
     test(name, async () => {
@@ -76,18 +118,34 @@ describe('bad input gets an exact OpenAI-style error', () => {
   test('GET on a POST endpoint is 405', async () => {
     const res = await send(chat, { method: 'GET' });
     assert.equal(res.status, 405);
-    assert.equal(res.body, '{"error":{"message":"/v1/chat/completions accepts POST only.","type":"invalid_request_error","param":null,"code":"method_not_allowed"}}');
+    assert.equal(
+      res.body,
+      '{"error":{"message":"/v1/chat/completions accepts POST only.","type":"invalid_request_error","param":null,"code":"method_not_allowed"}}',
+    );
   });
 
   test('a path outside /v1 is an OpenAI-style 404', async () => {
     const res = await send(`${sc.apiUrl}/v2/chat`, { method: 'GET' });
     assert.equal(res.status, 404);
-    assert.equal(res.body, '{"error":{"message":"Unknown path GET /v2/chat. Switchyard serves the OpenAI API under /v1.","type":"invalid_request_error","param":null,"code":"not_found"}}');
+    assert.equal(
+      res.body,
+      '{"error":{"message":"Unknown path GET /v2/chat. Switchyard serves the OpenAI API under /v1.","type":"invalid_request_error","param":null,"code":"not_found"}}',
+    );
   });
 
   test('baggage names the feature; the sidecar keeps serving after every bad request', async () => {
-    upstream.enqueue({ kind: 'bytes', status: 200, contentType: 'application/json', body: Buffer.from('{"id":"c1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}') });
-    const res = await send(chat, { body: '{"model":"fast","messages":[]}', headers: { baggage: 'userId=7,switchyard.feature=coding;ttl=1' } });
+    upstream.enqueue({
+      kind: 'bytes',
+      status: 200,
+      contentType: 'application/json',
+      body: Buffer.from(
+        '{"id":"c1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}',
+      ),
+    });
+    const res = await send(chat, {
+      body: '{"model":"fast","messages":[]}',
+      headers: { baggage: 'userId=7,switchyard.feature=coding;ttl=1' },
+    });
     assert.equal(res.status, 200);
     assert.equal(sc.records.at(-1)?.feature, 'coding');
   });

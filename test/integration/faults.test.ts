@@ -18,13 +18,19 @@ const deepseekOk = (): Reply => {
 const streamText = () => loadFixture('openai/chat-stream-text');
 
 /** The spans of the most recent call: found by the call id on its ledger record (export is async). */
-async function serverSpan(otlp: OtlpReceiver, sc: TestSidecar, recordsBefore: number): Promise<{ server: ReceivedSpan; clients: ReceivedSpan[] }> {
+async function serverSpan(
+  otlp: OtlpReceiver,
+  sc: TestSidecar,
+  recordsBefore: number,
+): Promise<{ server: ReceivedSpan; clients: ReceivedSpan[] }> {
   for (let i = 0; i < 200 && sc.records.length <= recordsBefore; i++) await new Promise((r) => setTimeout(r, 10));
   const callId = sc.records.at(-1)?.callId;
   assert.ok(callId && sc.records.length > recordsBefore, 'the call was recorded');
   const spans = await otlp.waitForSpans((s) => s.some((x) => x.attributes['switchyard.call.id'] === callId));
   const server = spans.find((x) => x.attributes['switchyard.call.id'] === callId) as ReceivedSpan;
-  await otlp.waitForSpans((s) => s.filter((x) => x.parentSpanId === server.spanId).length >= Number(server.attributes['switchyard.attempt.count']));
+  await otlp.waitForSpans(
+    (s) => s.filter((x) => x.parentSpanId === server.spanId).length >= Number(server.attributes['switchyard.attempt.count']),
+  );
   const clients = otlp.spans.filter((x) => x.parentSpanId === server.spanId && x.kind === 'CLIENT');
   clients.sort((a, b) => Number(a.attributes['switchyard.attempt.index']) - Number(b.attributes['switchyard.attempt.index']));
   return { server, clients };
@@ -68,13 +74,17 @@ describe('retries, fallbacks and faults (mock upstreams, OTLP receiver)', () => 
   });
 
   for (const [name, fault, errorType] of [
-    ['429 with Retry-After', jsonReply(429, { error: { message: 'slow down', type: 'rate_limit_error' } }, { 'retry-after': '0' }), 'upstream_rate_limited'],
+    [
+      '429 with Retry-After',
+      jsonReply(429, { error: { message: 'slow down', type: 'rate_limit_error' } }, { 'retry-after': '0' }),
+      'upstream_rate_limited',
+    ],
     ['500', jsonReply(500, { error: { message: 'boom' } }), 'upstream_server_error'],
     ['connection reset', { kind: 'reset' }, 'upstream_connection'],
     ['timeout before headers', { kind: 'hang' }, 'upstream_timeout'],
   ] as const) {
     test(`falls back to the next provider after ${name}`, async () => {
-    const n = sc.records.length;
+      const n = sc.records.length;
       primary.enqueue(fault as Reply, fault as Reply);
       backup.enqueue(deepseekOk());
       const res = await sc.openai().chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] });
@@ -89,7 +99,10 @@ describe('retries, fallbacks and faults (mock upstreams, OTLP receiver)', () => 
       assert.equal(server.attributes['switchyard.final.provider'], 'backup');
       assert.equal(server.attributes['switchyard.final.model'], 'deepseek-chat');
       assert.equal(server.attributes['switchyard.outcome'], 'ok');
-      assert.deepEqual(clients.map((c) => c.attributes['error.type'] ?? null), [errorType, errorType, null]);
+      assert.deepEqual(
+        clients.map((c) => c.attributes['error.type'] ?? null),
+        [errorType, errorType, null],
+      );
       assert.equal(clients[2]?.attributes['gen_ai.provider.name'], 'deepseek');
     });
   }
@@ -97,7 +110,10 @@ describe('retries, fallbacks and faults (mock upstreams, OTLP receiver)', () => 
   test('a truncated stream before the first byte falls back; the app sees one clean stream', async () => {
     const n = sc.records.length;
     const f = streamText();
-    primary.enqueue({ kind: 'cut', status: 200, contentType: f.contentType, body: f.body, bytes: 10 }, { kind: 'cut', status: 200, contentType: f.contentType, body: f.body, bytes: 10 });
+    primary.enqueue(
+      { kind: 'cut', status: 200, contentType: f.contentType, body: f.body, bytes: 10 },
+      { kind: 'cut', status: 200, contentType: f.contentType, body: f.body, bytes: 10 },
+    );
     backup.enqueue({ kind: 'bytes', status: 200, contentType: f.contentType, body: f.body, chunkSize: 37 });
     const stream = await sc.openai().chat.completions.create({ model: 'x', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     let text = '';
@@ -135,11 +151,18 @@ describe('retries, fallbacks and faults (mock upstreams, OTLP receiver)', () => 
     const n = sc.records.length;
     primary.enqueue(jsonReply(503, { error: { message: 'down' } }), jsonReply(503, { error: { message: 'down' } }));
     backup.enqueue(jsonReply(503, { error: { message: 'also down' } }), jsonReply(503, { error: { message: 'also down' } }));
-    const res = await fetch(`${sc.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'x', messages: [] }) });
+    const res = await fetch(`${sc.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'x', messages: [] }),
+    });
     assert.equal(res.status, 503);
     const body = (await res.json()) as { error: { message: string; type: string; param: unknown; code: unknown } };
     assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type']);
-    assert.match(body.error.message, /All targets failed for feature "support-chat" \(tried primary\/gpt-4o-mini > backup\/deepseek-chat\)/);
+    assert.match(
+      body.error.message,
+      /All targets failed for feature "support-chat" \(tried primary\/gpt-4o-mini > backup\/deepseek-chat\)/,
+    );
     assert.equal(body.error.type, 'api_error');
     const { server } = await serverSpan(otlp, sc, n);
     assert.equal(server.attributes['switchyard.outcome'], 'error');
@@ -163,7 +186,9 @@ describe('retries, fallbacks and faults (mock upstreams, OTLP receiver)', () => 
     primary.enqueue({ kind: 'stall', status: 200, contentType: f.contentType, body: f.body, bytes: f.body.indexOf('\n\n') + 2 });
     const controller = new AbortController();
     const abortedBefore = primary.aborted;
-    const stream = await sc.openai().chat.completions.create({ model: 'x', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { signal: controller.signal });
+    const stream = await sc
+      .openai()
+      .chat.completions.create({ model: 'x', stream: true, messages: [{ role: 'user', content: 'hi' }] }, { signal: controller.signal });
     let chunks = 0;
     try {
       for await (const _ of stream) {

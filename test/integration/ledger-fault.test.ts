@@ -71,7 +71,10 @@ telemetry:
     sent += await drive(first, 500, async (i) => {
       if (i === 250) await ch.stop(); // ClickHouse goes away mid-run; the app must not notice
     });
-    const health = (await (await fetch(`${first.healthUrl}/readyz`)).json()) as { status: string; sinks: Array<{ state: string; spooled: number }> };
+    const health = (await (await fetch(`${first.healthUrl}/readyz`)).json()) as {
+      status: string;
+      sinks: Array<{ state: string; spooled: number }>;
+    };
     assert.equal(health.status, 'ready', '/readyz stays green while ClickHouse is down');
     assert.equal(health.sinks[0]?.state, 'degraded');
     assert.equal(await first.stop(), 0, 'SIGTERM spools what it cannot write and exits 0');
@@ -86,9 +89,16 @@ telemetry:
     const client = createClient({ url: ch.url });
     try {
       const rows = await (
-        await client.query({ query: 'SELECT count() AS n, uniqExact(call_id) AS ids, sum(cost_usd) AS cost FROM switchyard.ai_calls', format: 'JSONEachRow' })
+        await client.query({
+          query: 'SELECT count() AS n, uniqExact(call_id) AS ids, sum(cost_usd) AS cost FROM switchyard.ai_calls',
+          format: 'JSONEachRow',
+        })
       ).json<{ n: string; ids: string; cost: number }>();
-      const perCall = computeCost({ provider: 'primary', model: 'gpt-4o-mini-2024-07-18', usage: { inputTokens: 75, outputTokens: 51, cacheReadTokens: 0, reasoningTokens: 0 } });
+      const perCall = computeCost({
+        provider: 'primary',
+        model: 'gpt-4o-mini-2024-07-18',
+        usage: { inputTokens: 75, outputTokens: 51, cacheReadTokens: 0, reasoningTokens: 0 },
+      });
       assert.ok(perCall !== null && perCall > 0);
       assert.equal(Number(rows[0]?.n), sent, 'zero lost, zero duplicated');
       assert.equal(Number(rows[0]?.ids), sent);

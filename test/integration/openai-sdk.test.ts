@@ -32,7 +32,11 @@ describe('official openai SDK through the sidecar (recorded fixtures)', () => {
     otlp.clear();
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const res = await sc.openai({ feature: 'support-chat' }).chat.completions.create(
-      { model: 'anything', messages: [{ role: 'user', content: 'weather in Seattle and SF?' }], tools: [{ type: 'function', function: { name: 'get_current_weather', parameters: { type: 'object' } } }] },
+      {
+        model: 'anything',
+        messages: [{ role: 'user', content: 'weather in Seattle and SF?' }],
+        tools: [{ type: 'function', function: { name: 'get_current_weather', parameters: { type: 'object' } } }],
+      },
       { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } },
     );
     assert.equal(res.choices[0]?.finish_reason, 'tool_calls');

@@ -22,7 +22,14 @@ describe('SIGTERM during a stream', () => {
     writeFileSync(configPath, twoProviderYaml({ primary: upstream.baseUrl }));
     const f = loadFixture('openai/chat-stream-text');
     // ~30 writes 40 ms apart: the stream lasts over a second, long enough to SIGTERM in the middle.
-    upstream.enqueue({ kind: 'bytes', status: 200, contentType: f.contentType, body: f.body, chunkSize: Math.ceil(f.body.length / 30), chunkDelayMs: 40 });
+    upstream.enqueue({
+      kind: 'bytes',
+      status: 200,
+      contentType: f.contentType,
+      body: f.body,
+      chunkSize: Math.ceil(f.body.length / 30),
+      chunkDelayMs: 40,
+    });
     const { child, apiUrl, stderr, exited } = await spawnSidecar(configPath);
     const client = new OpenAI({ baseURL: `${apiUrl}/v1`, apiKey: 'app', maxRetries: 0 });
     const stream = await client.chat.completions.create({ model: 'x', stream: true, messages: [{ role: 'user', content: 'hi' }] });

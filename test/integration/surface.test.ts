@@ -16,10 +16,9 @@ describe('passthrough, health, metrics, content capture, client keys', () => {
   before(async () => {
     upstream = await startMockUpstream();
     otlp = await startOtlpReceiver();
-    const yaml = twoProviderYaml({ primary: upstream.baseUrl, captureContent: true }).replace(
-      'providers:\n',
-      `providers:\n  byok: { protocol: openai, base_url: ${upstream.baseUrl}, forward_client_key: true }\n`,
-    ).replace('  coding:', '  byok-feature:\n    targets: [ { provider: byok, model: gpt-4o-mini } ]\n  coding:');
+    const yaml = twoProviderYaml({ primary: upstream.baseUrl, captureContent: true })
+      .replace('providers:\n', `providers:\n  byok: { protocol: openai, base_url: ${upstream.baseUrl}, forward_client_key: true }\n`)
+      .replace('  coding:', '  byok-feature:\n    targets: [ { provider: byok, model: gpt-4o-mini } ]\n  coding:');
     sc = await startSidecar({ yaml, otlpUrl: otlp.url });
   });
   after(async () => {
@@ -51,13 +50,27 @@ describe('passthrough, health, metrics, content capture, client keys', () => {
   });
 
   test('the app key is forwarded only to a provider with forward_client_key', async () => {
-    upstream.enqueue({ kind: 'bytes', status: 200, contentType: 'application/json', body: loadFixture('openai/chat-completion-tool-calls').body });
-    await sc.openai({ feature: 'byok-feature', apiKey: 'sk-app-own-key' }).chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] });
+    upstream.enqueue({
+      kind: 'bytes',
+      status: 200,
+      contentType: 'application/json',
+      body: loadFixture('openai/chat-completion-tool-calls').body,
+    });
+    await sc
+      .openai({ feature: 'byok-feature', apiKey: 'sk-app-own-key' })
+      .chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(upstream.requests.at(-1)?.headers.authorization, 'Bearer sk-app-own-key');
   });
 
   test('capture_content: true records prompt and completion text', async () => {
-    upstream.enqueue({ kind: 'bytes', status: 200, contentType: 'application/json', body: Buffer.from('{"id":"c","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"the answer is 42"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":4,"total_tokens":9}}') });
+    upstream.enqueue({
+      kind: 'bytes',
+      status: 200,
+      contentType: 'application/json',
+      body: Buffer.from(
+        '{"id":"c","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"the answer is 42"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":4,"total_tokens":9}}',
+      ),
+    });
     await sc.openai().chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'what is the answer?' }] });
     const rec = sc.records.at(-1);
     assert.match(rec?.content?.input ?? '', /what is the answer\?/);
@@ -94,7 +107,10 @@ describe('the embedded default config (npm start) works with no provider key', (
   let sc: TestSidecar;
   before(async () => {
     const port = await freePort();
-    sc = await startSidecar({ yaml: EMBEDDED_DEFAULT_CONFIG.replaceAll('127.0.0.1:4010', `127.0.0.1:${port}`), env: { OPENAI_API_KEY: '' } });
+    sc = await startSidecar({
+      yaml: EMBEDDED_DEFAULT_CONFIG.replaceAll('127.0.0.1:4010', `127.0.0.1:${port}`),
+      env: { OPENAI_API_KEY: '' },
+    });
   });
   after(() => sc?.close());
 
@@ -103,7 +119,11 @@ describe('the embedded default config (npm start) works with no provider key', (
     const client = sc.openai();
     const res = await client.chat.completions.create({ model: 'whatever', messages: [{ role: 'user', content: 'hello' }] });
     assert.match(res.choices[0]?.message.content ?? '', /Switchyard local simulator/);
-    const stream = await client.chat.completions.create({ model: 'whatever', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+    const stream = await client.chat.completions.create({
+      model: 'whatever',
+      stream: true,
+      messages: [{ role: 'user', content: 'hello' }],
+    });
     let text = '';
     for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
     assert.match(text, /not from a real model/);

@@ -16,7 +16,10 @@ export interface SpawnedSidecar {
 
 /** `switchyard serve --config FILE` as a real process; resolves once it logs its listen addresses. */
 export async function spawnSidecar(configPath: string, env: Record<string, string> = {}): Promise<SpawnedSidecar> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const addrs = await new Promise<{ api: string; health: string }>((resolve, reject) => {

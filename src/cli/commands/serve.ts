@@ -55,7 +55,8 @@ function withOverrides(config: Config, flags: Record<string, string | true>): Co
   if (typeof flags.host === 'string') listen.host = flags.host;
   if (typeof flags.port === 'string') listen.port = port(flags.port, '--port');
   if (typeof flags['health-port'] === 'string') health.port = port(flags['health-port'], '--health-port');
-  if (!parseListenAddress(`${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`)) throw new UsageError('--host is not a valid address');
+  if (!parseListenAddress(`${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${listen.port}`))
+    throw new UsageError('--host is not a valid address');
   return Object.freeze({ ...config, server: Object.freeze({ ...config.server, listen, healthListen: health }) });
 }
 

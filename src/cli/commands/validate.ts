@@ -6,7 +6,8 @@ import type { CliCommand } from '../command.js';
 export const validateCommand: CliCommand = {
   name: 'validate',
   summary: 'Check a config file; print every problem with its YAML path and exit 1 if any',
-  usage: 'switchyard validate FILE\n\nLoads FILE exactly as `serve` would (env vars expanded, key files read) and reports problems.\nSecret values are never printed.',
+  usage:
+    'switchyard validate FILE\n\nLoads FILE exactly as `serve` would (env vars expanded, key files read) and reports problems.\nSecret values are never printed.',
   async run(argv) {
     const { positional } = parseArgs(argv, {});
     const file = positional[0] ?? process.env.SWITCHYARD_CONFIG;

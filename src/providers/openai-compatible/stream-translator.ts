@@ -165,7 +165,12 @@ export function createOpenAiStreamTranslator(input: StreamTranslatorInput): Stre
         }
       }
       flushRun(pos);
-      const ev: SseEvent = { data: chunk.toString('utf8', dataStart, end), raw: chunk.subarray(pos, rawEnd), comments: [], unterminated: false };
+      const ev: SseEvent = {
+        data: chunk.toString('utf8', dataStart, end),
+        raw: chunk.subarray(pos, rawEnd),
+        comments: [],
+        unterminated: false,
+      };
       const error = handle(ev, out);
       if (error) return { consumed: rawEnd, error };
       pos = rawEnd;

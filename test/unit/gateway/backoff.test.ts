@@ -6,17 +6,42 @@ import { backoffDelayMs, sleep } from '../../../src/gateway/backoff.js';
 const policy: RetryPolicy = { maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 300, retryAfterCapMs: 1500 };
 
 test('exponential backoff with jitter stays within [exp/2, exp] and is capped', () => {
-  assert.equal(backoffDelayMs(policy, 2, undefined, () => 0), 50);
-  assert.equal(backoffDelayMs(policy, 2, undefined, () => 1), 100);
-  assert.equal(backoffDelayMs(policy, 3, undefined, () => 1), 200);
-  assert.equal(backoffDelayMs(policy, 4, undefined, () => 1), 300, 'capped at max_backoff_ms');
-  assert.equal(backoffDelayMs(policy, 9, undefined, () => 0), 150);
+  assert.equal(
+    backoffDelayMs(policy, 2, undefined, () => 0),
+    50,
+  );
+  assert.equal(
+    backoffDelayMs(policy, 2, undefined, () => 1),
+    100,
+  );
+  assert.equal(
+    backoffDelayMs(policy, 3, undefined, () => 1),
+    200,
+  );
+  assert.equal(
+    backoffDelayMs(policy, 4, undefined, () => 1),
+    300,
+    'capped at max_backoff_ms',
+  );
+  assert.equal(
+    backoffDelayMs(policy, 9, undefined, () => 0),
+    150,
+  );
 });
 
 test('Retry-After wins over backoff and is capped', () => {
-  assert.equal(backoffDelayMs(policy, 2, 700, () => 1), 700);
-  assert.equal(backoffDelayMs(policy, 2, 60_000, () => 1), 1500);
-  assert.equal(backoffDelayMs(policy, 2, 0, () => 1), 0);
+  assert.equal(
+    backoffDelayMs(policy, 2, 700, () => 1),
+    700,
+  );
+  assert.equal(
+    backoffDelayMs(policy, 2, 60_000, () => 1),
+    1500,
+  );
+  assert.equal(
+    backoffDelayMs(policy, 2, 0, () => 1),
+    0,
+  );
 });
 
 test('an abort cancels the backoff sleep', async () => {

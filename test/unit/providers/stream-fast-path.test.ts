@@ -44,7 +44,10 @@ describe('stream translator: fast path and full parser agree', () => {
         const reference = feed(randomChunks(f.body, 7, 13), strip);
         const whole = feed([f.body], strip);
         const aligned = feed(eventAligned(f.body), strip);
-        const pairs = feed(eventAligned(f.body).flatMap((b, i, all) => (i % 2 === 0 ? [Buffer.concat([b, all[i + 1] ?? Buffer.alloc(0)])] : [])), strip);
+        const pairs = feed(
+          eventAligned(f.body).flatMap((b, i, all) => (i % 2 === 0 ? [Buffer.concat([b, all[i + 1] ?? Buffer.alloc(0)])] : [])),
+          strip,
+        );
         for (const got of [whole, aligned, pairs]) {
           assert.equal(got.bytes, reference.bytes);
           assert.deepEqual(got.facts, reference.facts);

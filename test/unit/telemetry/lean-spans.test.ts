@@ -8,13 +8,7 @@ import { serializeOtelSpanRow } from '../../../src/sinks/clickhouse/rows/otel-sp
 import { NOOP_CALL_HISTOGRAMS } from '../../../src/telemetry/call-histograms.js';
 import { encodeSpanJson } from '../../../src/telemetry/lean-otlp/encode-span-json.js';
 import { LeanBatchSpanProcessor } from '../../../src/telemetry/lean-otlp/lean-span-processor.js';
-import {
-  type LeanSampler,
-  parseTraceparent,
-  randomHex,
-  ratioBound,
-  samplerFromEnv,
-} from '../../../src/telemetry/lean-spans.js';
+import { type LeanSampler, parseTraceparent, randomHex, ratioBound, samplerFromEnv } from '../../../src/telemetry/lean-spans.js';
 import { createRecorder, type SwitchyardRecorder } from '../../../src/telemetry/recorder.js';
 import { attemptRecord, callRecord } from './records.js';
 
@@ -123,9 +117,7 @@ function run(rec: SwitchyardRecorder, s: Scenario): { traceId: string; spanIds: 
     h.end(a);
     records.push(a);
   }
-  call.end(
-    callRecord({ startedAtMs: s.t0, traceId: call.traceId, spanId: call.spanId, attempts: records, ...s.call }),
-  );
+  call.end(callRecord({ startedAtMs: s.t0, traceId: call.traceId, spanId: call.spanId, attempts: records, ...s.call }));
   return { traceId: call.traceId, spanIds, headers };
 }
 
@@ -147,8 +139,24 @@ const scenarios: Array<[string, Scenario]> = [
       tracestate: 'vendor=abc,other=x y',
       t0: T0,
       attempts: [
-        { outcome: 'error', errorType: 'upstream_rate_limited', httpStatus: 429, usage: undefined, costUsd: null, responseModel: undefined, responseId: undefined, finishReasons: undefined },
-        { provider: 'deepseek', providerName: 'deepseek', model: 'deepseek-chat', targetIndex: 1, serverPort: undefined, timeToFirstChunkMs: 87.5 },
+        {
+          outcome: 'error',
+          errorType: 'upstream_rate_limited',
+          httpStatus: 429,
+          usage: undefined,
+          costUsd: null,
+          responseModel: undefined,
+          responseId: undefined,
+          finishReasons: undefined,
+        },
+        {
+          provider: 'deepseek',
+          providerName: 'deepseek',
+          model: 'deepseek-chat',
+          targetIndex: 1,
+          serverPort: undefined,
+          timeToFirstChunkMs: 87.5,
+        },
       ],
       call: {
         latencyMs: 700,
@@ -165,7 +173,9 @@ const scenarios: Array<[string, Scenario]> = [
     {
       t0: T0,
       path: '/v1/embeddings',
-      attempts: [{ outcome: 'error', errorType: 'upstream_timeout', httpStatus: undefined, usage: undefined, costUsd: null, durationMs: -5 }],
+      attempts: [
+        { outcome: 'error', errorType: 'upstream_timeout', httpStatus: undefined, usage: undefined, costUsd: null, durationMs: -5 },
+      ],
       call: { outcome: 'error', errorType: 'upstream_timeout', httpStatus: 504, costUsd: null, usage: {}, latencyMs: 30000 },
     },
   ],
@@ -234,7 +244,12 @@ describe('lean spans', () => {
     }
     assert.ok(sampled > 120 && sampled < 280, `sampled ${sampled} of 400`);
     const off = leanSide({ parentBased: false, upperBound: 0 });
-    const r = run(off.recorder, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', t0: T0, attempts: [{}], call: {} });
+    const r = run(off.recorder, {
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      t0: T0,
+      attempts: [{}],
+      call: {},
+    });
     assert.equal(r.traceId, '0af7651916cd43dd8448eb211c80319c');
     assert.ok(r.headers[0]?.traceparent?.endsWith('-00'));
     await off.batch.forceFlush();
@@ -252,7 +267,10 @@ describe('lean spans', () => {
       process.env.OTEL_TRACES_SAMPLER = 'parentbased_always_off';
       assert.deepEqual(samplerFromEnv(), { parentBased: true, upperBound: 0 });
     } finally {
-      for (const [k, v] of [['OTEL_TRACES_SAMPLER', saved.s], ['OTEL_TRACES_SAMPLER_ARG', saved.a]] as const) {
+      for (const [k, v] of [
+        ['OTEL_TRACES_SAMPLER', saved.s],
+        ['OTEL_TRACES_SAMPLER_ARG', saved.a],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

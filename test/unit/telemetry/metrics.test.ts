@@ -58,9 +58,7 @@ function parsePrometheus(text: string): Sample[] {
 }
 
 function pick(samples: Sample[], name: string, labels: Record<string, string>): number[] {
-  return samples
-    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-    .map((s) => s.value);
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).map((s) => s.value);
 }
 
 function record(p: { attempts: AttemptRecord[]; call: Partial<CallRecord> }): void {
@@ -90,7 +88,15 @@ test('metrics: documented Prometheus names, labels, buckets and values', async (
   // 2: fallback openai (429, unknown cost) → deepseek ok.
   record({
     attempts: [
-      attemptRecord({ startedAtMs: now, outcome: 'error', errorType: 'rate_limited', httpStatus: 429, usage: undefined, costUsd: null, responseModel: undefined }),
+      attemptRecord({
+        startedAtMs: now,
+        outcome: 'error',
+        errorType: 'rate_limited',
+        httpStatus: 429,
+        usage: undefined,
+        costUsd: null,
+        responseModel: undefined,
+      }),
       attemptRecord({
         startedAtMs: now,
         index: 1,
@@ -107,7 +113,9 @@ test('metrics: documented Prometheus names, labels, buckets and values', async (
   });
   // 3: total failure.
   record({
-    attempts: [attemptRecord({ startedAtMs: now, outcome: 'error', errorType: 'upstream_5xx', httpStatus: 500, usage: undefined, costUsd: null })],
+    attempts: [
+      attemptRecord({ startedAtMs: now, outcome: 'error', errorType: 'upstream_5xx', httpStatus: 500, usage: undefined, costUsd: null }),
+    ],
     call: { outcome: 'error', errorType: 'upstream_5xx', httpStatus: 500, costUsd: null, usage: {} },
   });
   sink.spooled = 7;
@@ -132,8 +140,14 @@ test('metrics: documented Prometheus names, labels, buckets and values', async (
   }
 
   const sc = { switchyard_feature: 'support-chat' };
-  assert.deepEqual(pick(samples, 'switchyard_cost_total', { ...sc, switchyard_provider: 'openai', switchyard_model: 'gpt-4o-mini' }), [0.002]);
-  assert.deepEqual(pick(samples, 'switchyard_cost_total', { ...sc, switchyard_provider: 'deepseek', switchyard_model: 'deepseek-chat' }), [0.0005]);
+  assert.deepEqual(
+    pick(samples, 'switchyard_cost_total', { ...sc, switchyard_provider: 'openai', switchyard_model: 'gpt-4o-mini' }),
+    [0.002],
+  );
+  assert.deepEqual(
+    pick(samples, 'switchyard_cost_total', { ...sc, switchyard_provider: 'deepseek', switchyard_model: 'deepseek-chat' }),
+    [0.0005],
+  );
   assert.deepEqual(pick(samples, 'switchyard_calls_total', { ...sc, switchyard_provider: 'openai', switchyard_outcome: 'ok' }), [1]);
   assert.deepEqual(pick(samples, 'switchyard_calls_total', { ...sc, switchyard_provider: 'deepseek', switchyard_outcome: 'ok' }), [1]);
   assert.deepEqual(pick(samples, 'switchyard_calls_total', { ...sc, switchyard_provider: 'openai', switchyard_outcome: 'error' }), [1]);
@@ -144,20 +158,59 @@ test('metrics: documented Prometheus names, labels, buckets and values', async (
   assert.deepEqual(pick(samples, 'gen_ai_client_token_usage_sum', { gen_ai_provider_name: 'openai', gen_ai_token_type: 'input' }), [120]);
   assert.deepEqual(pick(samples, 'gen_ai_client_token_usage_sum', { gen_ai_provider_name: 'deepseek', gen_ai_token_type: 'output' }), [30]);
   const tokenBuckets = samples
-    .filter((s) => s.name === 'gen_ai_client_token_usage_bucket' && s.labels.gen_ai_provider_name === 'deepseek' && s.labels.gen_ai_token_type === 'input')
+    .filter(
+      (s) =>
+        s.name === 'gen_ai_client_token_usage_bucket' &&
+        s.labels.gen_ai_provider_name === 'deepseek' &&
+        s.labels.gen_ai_token_type === 'input',
+    )
     .map((s) => s.labels.le);
   assert.deepEqual(tokenBuckets, [
-    '1', '4', '16', '64', '256', '1024', '4096', '16384', '65536', '262144', '1048576', '4194304', '16777216', '67108864', '+Inf',
+    '1',
+    '4',
+    '16',
+    '64',
+    '256',
+    '1024',
+    '4096',
+    '16384',
+    '65536',
+    '262144',
+    '1048576',
+    '4194304',
+    '16777216',
+    '67108864',
+    '+Inf',
   ]);
 
   // Duration: every attempt, errors labelled with error.type.
-  assert.deepEqual(pick(samples, 'gen_ai_client_operation_duration_sum', { gen_ai_provider_name: 'openai', error_type: 'rate_limited' }), [0.25]);
-  assert.deepEqual(pick(samples, 'gen_ai_client_operation_duration_count', { gen_ai_provider_name: 'openai' }).reduce((a, b) => a + b, 0), 3);
+  assert.deepEqual(
+    pick(samples, 'gen_ai_client_operation_duration_sum', { gen_ai_provider_name: 'openai', error_type: 'rate_limited' }),
+    [0.25],
+  );
+  assert.deepEqual(
+    pick(samples, 'gen_ai_client_operation_duration_count', { gen_ai_provider_name: 'openai' }).reduce((a, b) => a + b, 0),
+    3,
+  );
   const durationBuckets = samples
     .filter((s) => s.name === 'gen_ai_client_operation_duration_bucket' && s.labels.gen_ai_provider_name === 'deepseek')
     .map((s) => s.labels.le);
   assert.deepEqual(durationBuckets, [
-    '0.01', '0.02', '0.04', '0.08', '0.16', '0.32', '0.64', '1.28', '2.56', '5.12', '10.24', '20.48', '40.96', '81.92', '+Inf',
+    '0.01',
+    '0.02',
+    '0.04',
+    '0.08',
+    '0.16',
+    '0.32',
+    '0.64',
+    '1.28',
+    '2.56',
+    '5.12',
+    '10.24',
+    '20.48',
+    '40.96',
+    '81.92',
+    '+Inf',
   ]);
 
   // Time to first chunk: only the streamed call.

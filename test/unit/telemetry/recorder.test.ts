@@ -199,7 +199,16 @@ describe('recorder', () => {
     const ran = runCall({
       t0,
       attempts: [
-        { outcome: 'error', httpStatus: 500, errorType: 'upstream_5xx', costUsd: null, usage: undefined, responseModel: undefined, responseId: undefined, finishReasons: undefined },
+        {
+          outcome: 'error',
+          httpStatus: 500,
+          errorType: 'upstream_5xx',
+          costUsd: null,
+          usage: undefined,
+          responseModel: undefined,
+          responseId: undefined,
+          finishReasons: undefined,
+        },
         { tryNumber: 2, timeToFirstChunkMs: 120 },
       ],
       call: () => ({ attemptCount: 2, retryCount: 1, latencyMs: 700 }),

@@ -23,9 +23,7 @@ export function attemptRecord(over: Partial<AttemptRecord> & { startedAtMs: numb
   };
 }
 
-export function callRecord(
-  over: Partial<CallRecord> & { startedAtMs: number; traceId: string; spanId: string },
-): CallRecord {
+export function callRecord(over: Partial<CallRecord> & { startedAtMs: number; traceId: string; spanId: string }): CallRecord {
   return {
     callId: '0190d7a0-0000-7000-8000-000000000001',
     feature: 'support-chat',
