@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { ResolvedProvider } from '../providers/types.js';
 import type { ConfigProblem } from './config-error.js';
 import { suggest } from './format-issues.js';
@@ -81,6 +83,8 @@ export function resolveConfig(input: ResolveInput): { config?: Config; problems:
     });
   }
 
+  const clientTokenDigests = readClientTokens(raw, problems, files);
+
   if (problems.length > 0) return { problems };
   const simAddr = raw.simulator ? parseListenAddress(raw.simulator.listen) : undefined;
   const simulator =
@@ -93,6 +97,7 @@ export function resolveConfig(input: ResolveInput): { config?: Config; problems:
       healthListen: parseListenAddress(raw.server.health_listen) as Config['server']['healthListen'],
       maxBodyBytes: raw.server.max_body_bytes,
       shutdownGraceMs: raw.server.shutdown_grace_ms,
+      ...(clientTokenDigests ? { clientTokenDigests } : {}),
     },
     providers,
     models,
@@ -111,8 +116,37 @@ export function resolveConfig(input: ResolveInput): { config?: Config; problems:
   return { config: deepFreeze(config), problems };
 }
 
+/** Tokens from `server.client_tokens_file`: one per line, `#` comments and blank lines ignored. Kept as digests only. */
+function readClientTokens(raw: RawConfig, problems: ConfigProblem[], files: string[]): Buffer[] | undefined {
+  const file = raw.server.client_tokens_file;
+  if (file === undefined) return undefined;
+  const at = 'server.client_tokens_file';
+  files.push(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    problems.push({ path: at, message: `cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+    return undefined;
+  }
+  const tokens = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  if (tokens.length === 0) problems.push({ path: at, message: `file ${file} holds no token` });
+  for (const [name, p] of Object.entries(raw.providers)) {
+    if (p.forward_client_key) {
+      problems.push({
+        path: `providers.${name}.forward_client_key`,
+        message: 'cannot be true with server.client_tokens_file (the bearer token is then the Switchyard client token)',
+      });
+    }
+  }
+  return tokens.map((t) => createHash('sha256').update(t).digest());
+}
+
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
     if (value instanceof Map) for (const v of value.values()) deepFreeze(v);
     else for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);

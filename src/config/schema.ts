@@ -21,6 +21,8 @@ export const serverSchema = z
     max_body_bytes: positiveInt.default(20 * 1024 * 1024),
     shutdown_grace_ms: nonNegativeInt.default(25_000),
     retry_after_cap_ms: nonNegativeInt.default(10_000),
+    /** Gateway mode: callers must send one of these tokens as `Authorization: Bearer …`. */
+    client_tokens_file: name.optional(),
   })
   .prefault({});
 

@@ -46,6 +46,8 @@ export interface Config {
     healthListen: ListenAddress;
     maxBodyBytes: number;
     shutdownGraceMs: number;
+    /** SHA-256 digests of the accepted client tokens (server.client_tokens_file); absent = no check. */
+    clientTokenDigests?: readonly Buffer[];
   };
   providers: ReadonlyMap<string, ResolvedProvider>;
   models: ReadonlyMap<string, Target>;

@@ -13,6 +13,7 @@ export const ERROR_KINDS = {
   not_found: { status: 404, type: 'invalid_request_error', retry: false, fallback: false },
   method_not_allowed: { status: 405, type: 'invalid_request_error', retry: false, fallback: false },
   unsupported_field: { status: 400, type: 'invalid_request_error', retry: false, fallback: false },
+  client_unauthorized: { status: 401, type: 'authentication_error', retry: false, fallback: false },
   // Upstream said the request is wrong (4xx): not retried; fallback only if the feature allows it.
   upstream_client_error: { status: 400, type: 'invalid_request_error', retry: false, fallback: false },
   // Upstream rejected our provider key: a sidecar config problem, so try the next provider.

@@ -6,6 +6,7 @@ import type { Config } from '../config/types.js';
 import type { GatewayDeps } from '../gateway/deps.js';
 import { handleCall } from '../gateway/handle-call.js';
 import { sendModels } from './models-route.js';
+import { checkClientToken } from './client-auth.js';
 import { NodeResponder } from './node-responder.js';
 import { createPassthrough } from './passthrough-proxy.js';
 import { readJsonBody } from './read-json-body.js';
@@ -61,12 +62,18 @@ export function createApiServer(opts: { deps: GatewayDeps; config: () => Config 
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const operation = TRANSLATED[path];
+    const denied = path.startsWith('/v1/') ? checkClientToken(opts.config(), req.headers) : undefined;
+    if (denied && !operation) {
+      req.resume();
+      sendError(res, denied);
+      return;
+    }
     if (operation) {
       if (req.method !== 'POST') {
         sendError(res, new GatewayError({ kind: 'method_not_allowed', message: `${path} accepts POST only.` }));
         return;
       }
-      void translated(req, res, operation, path, receivedAt);
+      void translated(req, res, operation, path, receivedAt, denied);
       return;
     }
     if (path === '/v1/models' && req.method === 'GET') {
@@ -83,6 +90,7 @@ export function createApiServer(opts: { deps: GatewayDeps; config: () => Config 
     operation: 'chat' | 'embeddings',
     path: string,
     receivedAt: number,
+    denied: GatewayError | undefined,
   ) => {
     const config = opts.config();
     try {
@@ -90,6 +98,10 @@ export function createApiServer(opts: { deps: GatewayDeps; config: () => Config 
       const call = { operation, method: 'POST', path, headers: req.headers, receivedAt, responder };
       let error: GatewayError | undefined;
       try {
+        if (denied) {
+          req.resume();
+          throw denied;
+        }
         const { raw, json } = await readJsonBody(req, config.server.maxBodyBytes);
         error = await handleCall(deps, config, { ...call, body: json, rawBody: raw });
       } catch (e) {
