@@ -136,12 +136,12 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
     holder?.close();
     api.drain();
     const closed = new Promise<void>((resolve) => api.server.close(() => resolve()));
-    api.server.closeIdleConnections();
+    api.closeIdleConnections();
     const grace = current().server.shutdownGraceMs;
     const deadline = Date.now() + grace;
     while (api.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     if (api.inflight() > 0) log.warn('grace period over; closing remaining connections', { inflight: api.inflight(), grace_ms: grace });
-    api.server.closeAllConnections();
+    api.closeAllConnections();
     await closed;
     // Telemetry first (its span processors feed the ClickHouse sink), then the sinks; every step bounded.
     log.debug('shutdown: api closed; flushing telemetry');

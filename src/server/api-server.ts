@@ -3,13 +3,15 @@ import express from 'express';
 import { monoMs } from '../core/clock.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import type { Config } from '../config/types.js';
+import type { AppResponder } from '../gateway/app-responder.js';
 import type { GatewayDeps } from '../gateway/deps.js';
-import { handleCall } from '../gateway/handle-call.js';
+import { handleCall, type IncomingCall } from '../gateway/handle-call.js';
 import { sendModels } from './models-route.js';
 import { checkClientToken } from './client-auth.js';
+import { createFastFront, type FastFront, type FastHandler } from './fast-http/fast-front.js';
 import { NodeResponder } from './node-responder.js';
 import { createPassthrough } from './passthrough-proxy.js';
-import { readJsonBody } from './read-json-body.js';
+import { parseJsonBody, readJsonBody, tooLarge } from './read-json-body.js';
 import { sendError } from './render-error.js';
 
 const TRANSLATED: Record<string, 'chat' | 'embeddings'> = {
@@ -22,14 +24,26 @@ export interface ApiServer {
   inflight(): number;
   /** Stop taking new calls (503 shutting_down); in-flight ones finish. */
   drain(): void;
+  /** Close idle keep-alive connections (the fast front's and node:http's). */
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
 }
 
+/** SWITCHYARD_FAST_HTTP=0 serves every request through node:http (the fast front is off). */
+export function fastFrontEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.SWITCHYARD_FAST_HTTP !== '0' && env.SWITCHYARD_FAST_HTTP !== 'false';
+}
+
+const NO_BODY = Buffer.alloc(0);
+
 /**
- * The app-facing port. The hot path (chat completions, embeddings, models) is dispatched on plain
- * node:http with no framework cost; everything else under /v1 goes to an express app that does
- * the verbatim passthrough (http-proxy), and the rest is an OpenAI-style 404.
+ * The app-facing port. Chat completions and embeddings are served by the fast front
+ * (fast-http/fast-front.ts) straight on the socket; anything it does not claim goes to node:http,
+ * where the same calls run over IncomingMessage/ServerResponse, `/v1/models` is answered, every
+ * other path under /v1 goes to an express app that does the verbatim passthrough (http-proxy),
+ * and the rest is an OpenAI-style 404.
  */
-export function createApiServer(opts: { deps: GatewayDeps; config: () => Config }): ApiServer {
+export function createApiServer(opts: { deps: GatewayDeps; config: () => Config; fastHttp?: boolean }): ApiServer {
   const { deps } = opts;
   let inflight = 0;
   let draining = false;
@@ -84,6 +98,35 @@ export function createApiServer(opts: { deps: GatewayDeps; config: () => Config 
     app(req, res);
   };
 
+  /**
+   * One chat/embeddings call, from either front: reads the body, runs the gateway, renders the
+   * error when nothing was committed. A request rejected before routing (no or bad token, bad
+   * JSON, too large) still becomes one span and one ledger row, and nothing goes upstream.
+   */
+  const runCall = async (
+    call: Omit<IncomingCall, 'body' | 'rawBody' | 'rejected'>,
+    body: () => Promise<Buffer>,
+    denied: GatewayError | undefined,
+    sendErr: (error: GatewayError) => void,
+  ) => {
+    const config = opts.config();
+    try {
+      let error: GatewayError | undefined;
+      try {
+        if (denied) throw denied;
+        const raw = await body();
+        error = await handleCall(deps, config, { ...call, body: parseJsonBody(raw), rawBody: raw });
+      } catch (e) {
+        if (!(e instanceof GatewayError)) throw e;
+        error = await handleCall(deps, config, { ...call, body: {}, rawBody: NO_BODY, rejected: e });
+      }
+      if (error && !call.responder.committed) sendErr(error);
+    } catch (e) {
+      sendErr(toGatewayError(e));
+      if (!(e instanceof GatewayError)) deps.log.error('unexpected server failure', { error: (e as Error)?.stack ?? String(e) });
+    }
+  };
+
   const translated = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -92,39 +135,62 @@ export function createApiServer(opts: { deps: GatewayDeps; config: () => Config 
     receivedAt: number,
     denied: GatewayError | undefined,
   ) => {
-    const config = opts.config();
-    try {
-      const responder = new NodeResponder(res);
-      const call = { operation, method: 'POST', path, headers: req.headers, receivedAt, responder };
-      let error: GatewayError | undefined;
-      try {
-        if (denied) {
-          req.resume();
-          throw denied;
-        }
-        const { raw, json } = await readJsonBody(req, config.server.maxBodyBytes);
-        error = await handleCall(deps, config, { ...call, body: json, rawBody: raw });
-      } catch (e) {
-        if (!(e instanceof GatewayError)) throw e;
-        if (e.kind === 'body_too_large') res.setHeader('connection', 'close');
-        // Rejected before routing: still one span and one ledger row, nothing sent upstream.
-        error = await handleCall(deps, config, { ...call, body: {}, rawBody: Buffer.alloc(0), rejected: e });
-      }
-      if (error && !res.headersSent) sendError(res, error);
-    } catch (e) {
-      const error = toGatewayError(e);
-      if (error.kind === 'body_too_large') res.setHeader('connection', 'close');
-      sendError(res, error);
-      if (!(e instanceof GatewayError)) deps.log.error('unexpected server failure', { error: (e as Error)?.stack ?? String(e) });
-    }
+    const responder: AppResponder = new NodeResponder(res);
+    if (denied) req.resume();
+    await runCall(
+      { operation, method: 'POST', path, headers: req.headers, receivedAt, responder },
+      async () => (await readJsonBody(req, opts.config().server.maxBodyBytes)).raw,
+      denied,
+      (error) => {
+        if (error.kind === 'body_too_large' && !res.headersSent) res.setHeader('connection', 'close');
+        sendError(res, error);
+      },
+    );
   };
 
+  const fastHandlers = new Map<string, FastHandler>();
+  for (const [path, operation] of Object.entries(TRANSLATED)) {
+    fastHandlers.set(path, async (request, responder) => {
+      inflight++;
+      try {
+        const { head } = request;
+        await runCall(
+          { operation, method: 'POST', path, headers: head.headers, receivedAt: request.receivedAt, responder },
+          async () => request.body ?? Promise.reject(tooLarge(opts.config().server.maxBodyBytes)),
+          checkClientToken(opts.config(), head.headers),
+          (error) => responder.sendError(error, error.kind === 'body_too_large'),
+        );
+      } finally {
+        inflight--;
+      }
+    });
+  }
+
   const server = createServer({ keepAliveTimeout: 65_000 }, onRequest);
+  let front: FastFront | undefined;
+  if (opts.fastHttp ?? fastFrontEnabled()) {
+    front = createFastFront({
+      server,
+      // While draining, node:http answers (503 shutting_down, connection: close).
+      route: (head, path) => (head.method === 'POST' && !draining ? fastHandlers.get(path) : undefined),
+      maxBodyBytes: () => opts.config().server.maxBodyBytes,
+      draining: () => draining,
+      onError: (message, fields) => deps.log.error(message, fields),
+    });
+  }
   return {
     server,
     inflight: () => inflight,
     drain() {
       draining = true;
+    },
+    closeIdleConnections() {
+      front?.closeIdleConnections();
+      server.closeIdleConnections();
+    },
+    closeAllConnections() {
+      front?.closeAllConnections();
+      server.closeAllConnections();
     },
   };
 }

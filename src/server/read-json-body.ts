@@ -6,8 +6,12 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const raw = await collect(req, maxBytes);
-  const size = raw.length;
-  if (size === 0) {
+  return { raw, json: parseJsonBody(raw) };
+}
+
+/** The body as a JSON object, or an invalid_json GatewayError. */
+export function parseJsonBody(raw: Buffer): Record<string, unknown> {
+  if (raw.length === 0) {
     throw new GatewayError({ kind: 'invalid_json', message: 'The request body is empty; expected a JSON object.', code: 'invalid_json' });
   }
   let json: unknown;
@@ -19,10 +23,10 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
     throw new GatewayError({ kind: 'invalid_json', message: 'The request body must be a JSON object.', code: 'invalid_json' });
   }
-  return { raw, json: json as Record<string, unknown> };
+  return json as Record<string, unknown>;
 }
 
-function tooLarge(maxBytes: number): GatewayError {
+export function tooLarge(maxBytes: number): GatewayError {
   return new GatewayError({
     kind: 'body_too_large',
     message: `The request body exceeds the sidecar's limit of ${maxBytes} bytes (server.max_body_bytes).`,
