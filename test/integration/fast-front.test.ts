@@ -22,7 +22,13 @@ const aborted: string[] = [];
 
 const routes: Record<string, FastHandler> = {
   '/fast': async (req, res) => {
-    const body = JSON.stringify({ via: 'fast', path: req.path, target: req.head.target, bytes: req.body?.length ?? -1, feature: req.head.headers['x-feature'] ?? null });
+    const body = JSON.stringify({
+      via: 'fast',
+      path: req.path,
+      target: req.head.target,
+      bytes: req.body?.length ?? -1,
+      feature: req.head.headers['x-feature'] ?? null,
+    });
     res.send(200, 'application/json', Buffer.from(body));
   },
   '/fast-big': async (_req, res) => {
@@ -91,7 +97,11 @@ async function json(client: Client, path: string, body = '{}', headers: Record<s
 }
 
 /** Raw exchange: writes `bytes` (in pieces of `step` bytes), reads until the socket has `expect` responses or closes. */
-async function raw(bytes: Buffer, step = bytes.length, until: (text: string) => boolean = () => false): Promise<{ text: string; closed: boolean }> {
+async function raw(
+  bytes: Buffer,
+  step = bytes.length,
+  until: (text: string) => boolean = () => false,
+): Promise<{ text: string; closed: boolean }> {
   const socket: Socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   socket.setNoDelay(true);
