@@ -19,8 +19,16 @@ function random16(): Buffer {
 /** A call id: UUIDv7 (time-ordered, RFC 9562), so ledger rows sort by arrival. */
 export function newCallId(nowMs: number = Date.now()): string {
   const b = random16();
-  const ts = BigInt(nowMs);
-  for (let i = 0; i < 6; i++) b[i] = Number((ts >> BigInt(8 * (5 - i))) & 0xffn);
+  // 48-bit big-endian milliseconds (exact in a double: 2^48 ms is the year 10889).
+  const ms = Math.max(0, Math.floor(nowMs));
+  const high = Math.floor(ms / 0x1000000);
+  const low = ms % 0x1000000;
+  b[0] = (high >>> 16) & 0xff;
+  b[1] = (high >>> 8) & 0xff;
+  b[2] = high & 0xff;
+  b[3] = (low >>> 16) & 0xff;
+  b[4] = (low >>> 8) & 0xff;
+  b[5] = low & 0xff;
   b[6] = ((b[6] ?? 0) & 0x0f) | 0x70;
   b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
   const h = b.toString('hex');

@@ -91,7 +91,12 @@ export function computeCost(input: CostInput): number | null {
   const u = input.usage;
   if (!u || (u.inputTokens === undefined && u.outputTokens === undefined)) return null;
   const price = resolvePrice(input);
-  if (!price) return null;
+  return price ? costAt(price, u) : null;
+}
+
+/** computeCost with the price already resolved (callers that cache resolvePrice). */
+export function costAt(price: ResolvedPrice, u: Usage | undefined): number | null {
+  if (!u || (u.inputTokens === undefined && u.outputTokens === undefined)) return null;
   const inTokens = u.inputTokens ?? 0;
   const outTokens = u.outputTokens ?? 0;
   const read = Math.min(u.cacheReadTokens ?? 0, inTokens);

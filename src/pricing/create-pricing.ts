@@ -1,8 +1,8 @@
 import type { Logger } from '../core/log.js';
 import type { Usage } from '../core/usage.js';
-import { computeCost, isPriceKnown } from './compute-cost.js';
+import { costAt, resolvePrice } from './compute-cost.js';
 import { PRICE_TABLE_VERSION } from './table/index.js';
-import type { PriceOverride } from './types.js';
+import type { PriceOverride, ResolvedPrice } from './types.js';
 
 export interface Pricing {
   version: string;
@@ -16,12 +16,28 @@ export interface Pricing {
  */
 export function createPricing(opts: { overrides: () => Readonly<Record<string, PriceOverride>>; log?: Logger }): Pricing {
   const warned = new Set<string>();
+  // Resolved prices per overrides object (a reload brings a new one), per provider/model.
+  const resolved = new WeakMap<object, Map<string, ResolvedPrice | null>>();
+  const priceFor = (provider: string, model: string, overrides: Readonly<Record<string, PriceOverride>>) => {
+    let byModel = resolved.get(overrides);
+    if (byModel === undefined) {
+      byModel = new Map();
+      resolved.set(overrides, byModel);
+    }
+    const key = `${provider}\u0000${model}`;
+    let price = byModel.get(key);
+    if (price === undefined) {
+      price = resolvePrice({ provider, model, overrides }) ?? null;
+      if (byModel.size < 10_000) byModel.set(key, price);
+    }
+    return price;
+  };
   return {
     version: PRICE_TABLE_VERSION,
     cost({ provider, model, usage }) {
-      const overrides = opts.overrides();
-      const usd = computeCost({ provider, model, usage, overrides });
-      if (usd === null && !isPriceKnown({ provider, model, overrides })) {
+      const price = priceFor(provider, model, opts.overrides());
+      const usd = price === null ? null : costAt(price, usage);
+      if (price === null) {
         const key = `${provider}/${model}`;
         if (!warned.has(key) && warned.size < 10_000) {
           warned.add(key);

@@ -22,9 +22,28 @@ export interface RequestHead {
 /** node:http's default limit for the request line plus headers. */
 export const MAX_HEAD_BYTES = 16 * 1024;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 tchar, by character code. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
+
+function isToken(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
 /** Visible ASCII, space and tab: what a header value may hold here (obs-text goes to node:http). */
-const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
+function isFieldValue(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c > 0x7e) return false;
+  }
+  return true;
+}
+
 const TARGET = /^\/[\x21-\x7e]*$/;
 const DIGITS = /^\d{1,15}$/;
 
@@ -54,22 +73,23 @@ export function parseHead(buf: Buffer, end: number): RequestHead | null {
   while (pos < text.length) {
     let next = text.indexOf('\r\n', pos);
     if (next < 0) next = text.length;
-    const line = text.slice(pos, next);
+    const colon = text.indexOf(':', pos);
+    if (colon < 0 || colon >= next || !isToken(text, pos, colon)) return null;
+    // The value without leading and trailing spaces and tabs.
+    let from = colon + 1;
+    let to = next;
+    while (from < to && (text.charCodeAt(from) === 0x20 || text.charCodeAt(from) === 0x09)) from++;
+    while (to > from && (text.charCodeAt(to - 1) === 0x20 || text.charCodeAt(to - 1) === 0x09)) to--;
+    if (!isFieldValue(text, from, to)) return null;
+    const name = text.slice(pos, colon).toLowerCase();
+    const value = text.slice(from, to);
     pos = next + 2;
-    const colon = line.indexOf(':');
-    if (colon <= 0) return null;
-    const rawName = line.slice(0, colon);
-    if (!TOKEN.test(rawName)) return null;
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
-    if (!FIELD_VALUE.test(value)) return null;
-    const name = rawName.toLowerCase();
-    if (HAND_OFF.has(name) || headers[name] !== undefined) return null;
+    if (headers[name] !== undefined || HAND_OFF.has(name)) return null;
     if (name === 'content-length') {
       if (!DIGITS.test(value)) return null;
       contentLength = Number(value);
     } else if (name === 'connection') {
-      const tokens = value.toLowerCase().split(',');
-      for (const t of tokens) {
+      for (const t of value.toLowerCase().split(',')) {
         const token = t.trim();
         if (token === 'close') keepAlive = false;
         else if (token === 'upgrade' || token === 'http2-settings') return null;
