@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Server } from 'node:http';
 import type { CallSink, ResourceInfo } from './core/call-record.js';
 import { createLogger, type Logger } from './core/log.js';
@@ -13,6 +12,7 @@ import { adapterFor } from './providers/index.js';
 import { createApiServer } from './server/api-server.js';
 import { createHealthServer } from './server/health-server.js';
 import { startSimulator } from './simulator/simulator.js';
+import type { EndedSpanSink } from './telemetry/ended-span.js';
 import { type Telemetry, startTelemetry } from './telemetry/setup.js';
 
 /**
@@ -72,7 +72,8 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
         captureContent: initial.telemetry.captureContent,
         sinks,
         sinkHealth: () => sinks.map((s) => s.health()),
-        extraSpanProcessors: sinks.flatMap((s) => ('spanExporter' in s ? [new BatchSpanProcessor(s.spanExporter as SpanExporter)] : [])),
+        // otel_traces: lean spans go to the sink as they end; SDK spans through its exporter.
+        spanSinks: sinks.filter((s): s is CallSink & EndedSpanSink => 'writeSpan' in s && 'spanExporter' in s),
       });
   const pricing = createPricing({ overrides: () => current().pricing, log });
   const client = new UpstreamClient();

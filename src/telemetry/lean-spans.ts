@@ -1,32 +1,46 @@
 import { randomFillSync } from 'node:crypto';
-import { type Attributes, type HrTime, type SpanContext, SpanKind, SpanStatusCode, diag } from '@opentelemetry/api';
-import { TraceState, getNumberFromEnv, getStringFromEnv, millisToHrTime } from '@opentelemetry/core';
+import { type SpanContext, SpanKind, SpanStatusCode, diag } from '@opentelemetry/api';
+import { TraceState, getNumberFromEnv, getStringFromEnv } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { AttemptRecord, CallRecord } from '../core/call-record.js';
-import { encodeAttributes, hrTimeNanos } from './lean-otlp/encode-span-json.js';
+import { type EndedSpan, type EndedSpanSink, spanTimes } from './ended-span.js';
+import { OtlpAttributesWriter, hrTimeNanos, jsonString } from './lean-otlp/encode-span-json.js';
 import type { LeanBatchSpanProcessor } from './lean-otlp/lean-span-processor.js';
 import type { AttemptHandle, AttemptStart, CallHandle, CallStart } from './recorder-types.js';
 import * as S from './semconv.js';
+import { type AttributeWriter, AttributesObjectWriter, writeAttemptAttributes, writeCallAttributes } from './span-attributes.js';
 
 /**
  * The lean span path (SWITCHYARD_SPANS=lean): no SDK Span objects on the request path. A call
  * parses the app's `traceparent`, samples (the OTEL_TRACES_SAMPLER rules), takes its ids from a
  * pooled random buffer; when an attempt or the call ends, its span is written straight to OTLP/JSON
- * bytes and queued on the lean batcher. Names, kinds, attributes (in the same order), status, times,
- * flags, resource and scope are those of the SDK path (recorder.ts); a unit test compares the two.
+ * bytes (attributes written straight into the JSON, span-attributes.ts) and queued on the lean
+ * batcher. Names, kinds, attributes (in the same order), status, times, flags, resource and scope are
+ * those of the SDK path (recorder.ts); a unit test compares the two.
  *
- * Span processors that want ReadableSpans (the ClickHouse `otel_traces` exporter, or the official
- * OTLP exporter with SWITCHYARD_OTLP_EXPORTER=otel) get small ReadableSpan-shaped objects, built
- * only when such a processor is registered.
+ * Span sinks (the ClickHouse `otel_traces` rows) get the ended span itself (ended-span.ts): the
+ * handle keeps the records and writes its attributes when the sink serializes its batch. Span
+ * processors that want ReadableSpans (the official OTLP exporter with SWITCHYARD_OTLP_EXPORTER=otel,
+ * or any extra processor) get small ReadableSpan-shaped objects, built only when one is registered.
+ * With no output at all, sampled spans still get ids and propagate, and nothing is encoded.
  */
 export interface LeanSpanOutput {
   resource: Resource;
   sampler: LeanSampler;
   /** OTLP/HTTP JSON export, or undefined when spans are not exported over OTLP. */
   batcher: LeanBatchSpanProcessor | undefined;
+  /** Sinks fed the ended spans themselves. */
+  spanSinks: readonly EndedSpanSink[];
   /** Processors fed ReadableSpan-shaped objects at span end (onEnd only). */
   processors: readonly SpanProcessor[];
+  /** Whether any of the above is there: otherwise ended spans are not emitted. */
+  exporting: boolean;
+}
+
+/** A LeanSpanOutput, with `exporting` worked out. */
+export function leanSpanOutput(o: Omit<LeanSpanOutput, 'exporting'>): LeanSpanOutput {
+  return { ...o, exporting: o.batcher !== undefined || o.spanSinks.length > 0 || o.processors.length > 0 };
 }
 
 /** What a lean call needs from its recorder. */
@@ -151,18 +165,31 @@ function stripQuery(path: string): string {
   return q === -1 ? path : path.slice(0, q);
 }
 
-// --- Handles -------------------------------------------------------------------------------------
+// --- Handles (each is also the EndedSpan of its span once ended) ---------------------------------
 
-export class LeanCallSpan implements CallHandle {
+/** What toReadableSpan needs beyond EndedSpan. */
+interface LeanEndedSpan extends EndedSpan {
+  readonly parentFlags: number;
+  readonly parentRemote: boolean;
+  readonly traceStateObject: TraceState | undefined;
+}
+
+export class LeanCallSpan implements CallHandle, LeanEndedSpan {
   readonly traceId: string;
   readonly spanId: string;
   readonly sampled: boolean;
-  readonly traceState: TraceState | undefined;
-  private readonly parent: RemoteParent | null;
-  private readonly name: string;
+  readonly traceStateObject: TraceState | undefined;
+  readonly traceState: string | undefined;
+  readonly parentSpanId: string | undefined;
+  readonly parentFlags: number;
+  readonly parentRemote: boolean;
+  readonly name: string;
+  readonly startMs: number;
+  endMs = 0;
+  errorMessage: string | undefined = undefined;
   private readonly method: string;
   private readonly path: string;
-  private readonly startedAtMs: number;
+  private record: CallRecord | undefined = undefined;
   private ended = false;
 
   constructor(
@@ -171,22 +198,42 @@ export class LeanCallSpan implements CallHandle {
     start: CallStart,
   ) {
     const parent = start.traceparent === undefined ? null : parseTraceparent(start.traceparent);
-    this.parent = parent;
     if (parent !== null) {
       this.traceId = parent.traceId;
-      this.traceState = start.tracestate ? new TraceState(start.tracestate) : undefined;
+      this.traceStateObject = start.tracestate ? new TraceState(start.tracestate) : undefined;
       this.sampled = out.sampler.parentBased ? (parent.traceFlags & 1) === 1 : sampleRoot(out.sampler, parent.traceId);
+      this.parentSpanId = parent.spanId;
+      this.parentFlags = parent.traceFlags;
+      this.parentRemote = true;
     } else {
       this.traceId = randomHex(16);
-      this.traceState = undefined;
+      this.traceStateObject = undefined;
       this.sampled = sampleRoot(out.sampler, this.traceId);
+      this.parentSpanId = undefined;
+      this.parentFlags = 0;
+      this.parentRemote = false;
     }
+    this.traceState = this.traceStateObject?.serialize();
     this.spanId = randomHex(8);
     this.method = start.method;
     this.path = stripQuery(start.path);
     this.name = `${start.method} ${this.path}`;
-    this.startedAtMs = start.startedAtMs;
+    this.startMs = start.startedAtMs;
     host.openSpans++;
+  }
+
+  get kind(): SpanKind {
+    return SpanKind.SERVER;
+  }
+  get resource(): Resource {
+    return this.out.resource;
+  }
+  get scope(): ReadableSpan['instrumentationScope'] {
+    return LEAN_SCOPE;
+  }
+
+  writeAttributes(w: AttributeWriter): void {
+    writeCallAttributes(w, this.method, this.path, this.record as CallRecord, this.host.captureContent);
   }
 
   startAttempt(start: AttemptStart): AttemptHandle {
@@ -197,22 +244,12 @@ export class LeanCallSpan implements CallHandle {
     if (this.ended) return;
     this.ended = true;
     this.host.openSpans--;
-    if (this.sampled) {
+    if (this.sampled && this.out.exporting) {
       try {
-        emit(this.out, {
-          traceId: this.traceId,
-          spanId: this.spanId,
-          parentSpanId: this.parent?.spanId,
-          parentFlags: this.parent?.traceFlags ?? 0,
-          parentRemote: this.parent !== null,
-          traceState: this.traceState,
-          name: this.name,
-          kind: SpanKind.SERVER,
-          startMs: this.startedAtMs,
-          endMs: record.startedAtMs + record.latencyMs,
-          attributes: callAttributes(this.method, this.path, record, this.host.captureContent),
-          errorMessage: record.outcome === 'error' ? (record.errorType ?? S.OUTCOME_ERROR) : undefined,
-        });
+        this.record = record;
+        this.endMs = record.startedAtMs + record.latencyMs;
+        this.errorMessage = record.outcome === 'error' ? (record.errorType ?? S.OUTCOME_ERROR) : undefined;
+        emit(this.out, this);
       } catch (err) {
         diag.warn(`lean span: cannot record SERVER span: ${(err as Error).message}`);
       }
@@ -221,9 +258,13 @@ export class LeanCallSpan implements CallHandle {
   }
 }
 
-class LeanAttemptSpan implements AttemptHandle {
+class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
   readonly spanId: string;
   readonly propagationHeaders: Readonly<Record<string, string>>;
+  name = '';
+  endMs = 0;
+  errorMessage: string | undefined = undefined;
+  private record: AttemptRecord | undefined = undefined;
   private ended = false;
 
   constructor(
@@ -233,9 +274,44 @@ class LeanAttemptSpan implements AttemptHandle {
   ) {
     this.spanId = randomHex(8);
     const traceparent = `00-${call.traceId}-${this.spanId}-0${call.sampled ? 1 : 0}`;
-    const tracestate = call.traceState?.serialize();
+    const tracestate = call.traceState;
     this.propagationHeaders = tracestate ? { traceparent, tracestate } : { traceparent };
     host.openSpans++;
+  }
+
+  get traceId(): string {
+    return this.call.traceId;
+  }
+  get parentSpanId(): string {
+    return this.call.spanId;
+  }
+  get parentFlags(): number {
+    return 1;
+  }
+  get parentRemote(): boolean {
+    return false;
+  }
+  get traceState(): string | undefined {
+    return this.call.traceState;
+  }
+  get traceStateObject(): TraceState | undefined {
+    return this.call.traceStateObject;
+  }
+  get kind(): SpanKind {
+    return SpanKind.CLIENT;
+  }
+  get startMs(): number {
+    return this.start.startedAtMs;
+  }
+  get resource(): Resource {
+    return this.call.out.resource;
+  }
+  get scope(): ReadableSpan['instrumentationScope'] {
+    return LEAN_SCOPE;
+  }
+
+  writeAttributes(w: AttributeWriter): void {
+    writeAttemptAttributes(w, this.start, this.record as AttemptRecord);
   }
 
   end(record: AttemptRecord): void {
@@ -243,141 +319,40 @@ class LeanAttemptSpan implements AttemptHandle {
     this.ended = true;
     this.host.openSpans--;
     const call = this.call;
-    if (!call.sampled) return;
-    const start = this.start;
+    if (!call.sampled || !call.out.exporting) return;
     try {
-      emit(call.out, {
-        traceId: call.traceId,
-        spanId: this.spanId,
-        parentSpanId: call.spanId,
-        parentFlags: 1,
-        parentRemote: false,
-        traceState: call.traceState,
-        name: `${start.operation} ${start.model}`,
-        kind: SpanKind.CLIENT,
-        startMs: start.startedAtMs,
-        endMs: record.startedAtMs + record.durationMs,
-        attributes: attemptAttributes(start, record),
-        errorMessage: record.outcome === 'error' ? (record.errorType ?? S.OUTCOME_ERROR) : undefined,
-      });
+      this.record = record;
+      this.name = `${this.start.operation} ${this.start.model}`;
+      this.endMs = record.startedAtMs + record.durationMs;
+      this.errorMessage = record.outcome === 'error' ? (record.errorType ?? S.OUTCOME_ERROR) : undefined;
+      emit(call.out, this);
     } catch (err) {
       diag.warn(`lean span: cannot record CLIENT span: ${(err as Error).message}`);
     }
   }
 }
 
-// --- Attributes (the same keys, values and order as recorder.ts sets them) ------------------------
-
-export function callAttributes(method: string, path: string, r: CallRecord, captureContent: boolean): Attributes {
-  const a: Attributes = {
-    [S.ATTR_HTTP_REQUEST_METHOD]: method,
-    [S.ATTR_URL_PATH]: path,
-    [S.ATTR_SWITCHYARD_CALL_ID]: r.callId,
-    [S.ATTR_SWITCHYARD_FEATURE]: r.feature,
-    [S.ATTR_SWITCHYARD_ROUTE]: r.route,
-    [S.ATTR_SWITCHYARD_OPERATION]: r.operation,
-    [S.ATTR_SWITCHYARD_OUTCOME]: r.outcome,
-    [S.ATTR_SWITCHYARD_STREAMED]: r.streamed,
-    [S.ATTR_SWITCHYARD_REQUESTED_MODEL]: r.requestedModel,
-    [S.ATTR_SWITCHYARD_ATTEMPT_COUNT]: r.attemptCount,
-    [S.ATTR_SWITCHYARD_RETRY_COUNT]: r.retryCount,
-    [S.ATTR_SWITCHYARD_FALLBACK_PATH]: r.fallbackPath.join('>'),
-    [S.ATTR_SWITCHYARD_FINAL_PROVIDER]: r.finalProvider,
-    [S.ATTR_SWITCHYARD_FINAL_MODEL]: r.finalModel,
-  };
-  if (r.usage.inputTokens != null) a[S.ATTR_SWITCHYARD_USAGE_INPUT_TOKENS] = r.usage.inputTokens;
-  if (r.usage.outputTokens != null) a[S.ATTR_SWITCHYARD_USAGE_OUTPUT_TOKENS] = r.usage.outputTokens;
-  if (r.costUsd != null) a[S.ATTR_SWITCHYARD_COST_USD] = r.costUsd;
-  put(a, S.ATTR_SWITCHYARD_OVERHEAD_MS, r.overheadMs);
-  if (r.timeToFirstChunkMs != null) a[S.ATTR_SWITCHYARD_TIME_TO_FIRST_CHUNK_MS] = r.timeToFirstChunkMs;
-  put(a, S.ATTR_SWITCHYARD_CONFIG_HASH, r.configHash);
-  put(a, S.ATTR_SWITCHYARD_PRICE_TABLE_VERSION, r.priceTableVersion);
-  put(a, S.ATTR_HTTP_RESPONSE_STATUS_CODE, r.httpStatus);
-  if (captureContent && r.content !== undefined) {
-    if (r.content.input != null) a[S.ATTR_SWITCHYARD_CONTENT_INPUT] = r.content.input;
-    if (r.content.output != null) a[S.ATTR_SWITCHYARD_CONTENT_OUTPUT] = r.content.output;
-  }
-  if (r.outcome === 'error' && r.errorType != null) a[S.ATTR_ERROR_TYPE] = r.errorType;
-  return dropNullish(a);
-}
-
-export function attemptAttributes(start: AttemptStart, r: AttemptRecord): Attributes {
-  const a: Attributes = {
-    [S.ATTR_GEN_AI_OPERATION_NAME]: start.operation,
-    [S.ATTR_GEN_AI_PROVIDER_NAME]: start.providerName,
-    [S.ATTR_GEN_AI_REQUEST_MODEL]: start.model,
-    [S.ATTR_GEN_AI_REQUEST_STREAM]: start.stream,
-    [S.ATTR_SERVER_ADDRESS]: start.serverAddress,
-    [S.ATTR_SWITCHYARD_PROVIDER]: start.provider,
-  };
-  if (start.serverPort != null) a[S.ATTR_SERVER_PORT] = start.serverPort;
-  put(a, S.ATTR_SWITCHYARD_ATTEMPT_INDEX, r.index);
-  put(a, S.ATTR_SWITCHYARD_ATTEMPT_TARGET_INDEX, r.targetIndex);
-  put(a, S.ATTR_SWITCHYARD_ATTEMPT_TRY, r.tryNumber);
-  if (r.responseModel != null) a[S.ATTR_GEN_AI_RESPONSE_MODEL] = r.responseModel;
-  if (r.responseId != null) a[S.ATTR_GEN_AI_RESPONSE_ID] = r.responseId;
-  if (r.finishReasons != null) a[S.ATTR_GEN_AI_RESPONSE_FINISH_REASONS] = r.finishReasons;
-  const u = r.usage;
-  if (u !== undefined) {
-    if (u.inputTokens != null) a[S.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = u.inputTokens;
-    if (u.outputTokens != null) a[S.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = u.outputTokens;
-    if (u.cacheReadTokens != null) a[S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = u.cacheReadTokens;
-    if (u.cacheWriteTokens != null) a[S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = u.cacheWriteTokens;
-    if (u.reasoningTokens != null) a[S.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = u.reasoningTokens;
-  }
-  if (r.timeToFirstChunkMs != null) a[S.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = r.timeToFirstChunkMs / 1000;
-  if (r.httpStatus != null) a[S.ATTR_HTTP_RESPONSE_STATUS_CODE] = r.httpStatus;
-  if (r.costUsd != null) a[S.ATTR_SWITCHYARD_COST_USD] = r.costUsd;
-  if (r.outcome === 'error' && r.errorType != null) a[S.ATTR_ERROR_TYPE] = r.errorType;
-  return dropNullish(a);
-}
-
-/** Sets a value the record types declare as always present (the SDK would skip a nullish one). */
-function put(a: Attributes, key: string, v: string | number | boolean | undefined | null): void {
-  if (v != null) a[key] = v;
-}
-
-/** Span.setAttribute skips null/undefined: so do we, for the fields set from the start objects. */
-function dropNullish(a: Attributes): Attributes {
-  for (const k in a) if (a[k] == null) delete a[k];
-  return a;
-}
-
 // --- Emitting ------------------------------------------------------------------------------------
-
-interface LeanSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | undefined;
-  parentFlags: number;
-  parentRemote: boolean;
-  traceState: TraceState | undefined;
-  name: string;
-  kind: SpanKind;
-  startMs: number;
-  endMs: number;
-  attributes: Attributes;
-  /** Set when the status is ERROR. */
-  errorMessage: string | undefined;
-}
-
-/** Span.end's times: epoch ms → HrTime as millisToHrTime does; an end before the start is the start. */
-function times(startMs: number, endMs: number): [HrTime, HrTime] {
-  const start = millisToHrTime(startMs);
-  const end = millisToHrTime(endMs);
-  if (end[0] < start[0] || (end[0] === start[0] && end[1] < start[1])) return [start, [start[0], start[1]]];
-  return [start, end];
-}
 
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
 
-function emit(out: LeanSpanOutput, s: LeanSpan): void {
-  const [start, end] = times(s.startMs, s.endMs);
-  if (out.batcher !== undefined) out.batcher.enqueue(out.resource, LEAN_SCOPE, Buffer.from(encodeLeanSpan(s, start, end)));
+/**
+ * Hands an ended span to every output. The OTLP JSON is encoded first: if that throws (a record
+ * of an unexpected shape), the span goes nowhere, as before.
+ */
+function emit(out: LeanSpanOutput, span: LeanEndedSpan): void {
+  if (out.batcher !== undefined) out.batcher.enqueueJson(out.resource, LEAN_SCOPE, encodeLeanSpan(span));
+  for (const sink of out.spanSinks) {
+    try {
+      sink.writeSpan(span);
+    } catch (err) {
+      diag.warn(`lean span: a span sink failed: ${(err as Error).message}`);
+    }
+  }
   const processors = out.processors;
   if (processors.length > 0) {
-    const readable = toReadableSpan(s, start, end, out.resource);
+    const readable = toReadableSpan(span);
     for (const p of processors) {
       try {
         p.onEnd(readable);
@@ -388,14 +363,19 @@ function emit(out: LeanSpanOutput, s: LeanSpan): void {
   }
 }
 
+const otlpAttributes = new OtlpAttributesWriter();
+
 /** The OTLP/JSON span object encodeSpanJson writes for the equivalent SDK span. */
-export function encodeLeanSpan(s: LeanSpan, start: HrTime, end: HrTime): string {
+export function encodeLeanSpan(s: LeanEndedSpan): string {
+  const [start, end] = spanTimes(s.startMs, s.endMs);
   let out = `{"traceId":"${s.traceId}","spanId":"${s.spanId}"`;
   if (s.parentSpanId !== undefined) out += `,"parentSpanId":"${s.parentSpanId}"`;
-  if (s.traceState !== undefined) out += `,"traceState":${JSON.stringify(s.traceState.serialize())}`;
-  out += `,"name":${JSON.stringify(s.name)},"kind":${s.kind + 1}`;
+  if (s.traceState !== undefined) out += `,"traceState":${JSON.stringify(s.traceState)}`;
+  out += `,"name":${jsonString(s.name)},"kind":${s.kind + 1}`;
   out += `,"startTimeUnixNano":"${hrTimeNanos(start)}","endTimeUnixNano":"${hrTimeNanos(end)}"`;
-  out += `,"attributes":${encodeAttributes(s.attributes)},"droppedAttributesCount":0,"events":[],"droppedEventsCount":0`;
+  otlpAttributes.reset();
+  s.writeAttributes(otlpAttributes);
+  out += `,"attributes":${otlpAttributes.take()},"droppedAttributesCount":0,"events":[],"droppedEventsCount":0`;
   out +=
     s.errorMessage === undefined
       ? ',"status":{"code":0}'
@@ -408,14 +388,16 @@ const NO_LINKS: ReadableSpan['links'] = Object.freeze([]) as unknown as Readable
 const NO_EVENTS: ReadableSpan['events'] = Object.freeze([]) as unknown as ReadableSpan['events'];
 
 /** A finished, sampled span as the SDK's ReadableSpan interface shows it (what exporters read). */
-function toReadableSpan(s: LeanSpan, start: HrTime, end: HrTime, resource: Resource): ReadableSpan {
+function toReadableSpan(s: LeanEndedSpan): ReadableSpan {
+  const [start, end] = spanTimes(s.startMs, s.endMs);
+  const traceState = s.traceStateObject;
   const ctx: SpanContext = { traceId: s.traceId, spanId: s.spanId, traceFlags: 1 };
-  if (s.traceState !== undefined) ctx.traceState = s.traceState;
+  if (traceState !== undefined) ctx.traceState = traceState;
   let parentSpanContext: SpanContext | undefined;
   if (s.parentSpanId !== undefined) {
     parentSpanContext = { traceId: s.traceId, spanId: s.parentSpanId, traceFlags: s.parentFlags };
     if (s.parentRemote) parentSpanContext.isRemote = true;
-    if (s.traceState !== undefined) parentSpanContext.traceState = s.traceState;
+    if (traceState !== undefined) parentSpanContext.traceState = traceState;
   }
   let dns = end[1] - start[1];
   let ds = end[0] - start[0];
@@ -423,6 +405,8 @@ function toReadableSpan(s: LeanSpan, start: HrTime, end: HrTime, resource: Resou
     ds -= 1;
     dns += 1_000_000_000;
   }
+  const attributes = new AttributesObjectWriter();
+  s.writeAttributes(attributes);
   return {
     name: s.name,
     kind: s.kind,
@@ -431,12 +415,12 @@ function toReadableSpan(s: LeanSpan, start: HrTime, end: HrTime, resource: Resou
     startTime: start,
     endTime: end,
     status: s.errorMessage === undefined ? { code: SpanStatusCode.UNSET } : { code: SpanStatusCode.ERROR, message: s.errorMessage },
-    attributes: s.attributes,
+    attributes: attributes.attributes,
     links: NO_LINKS,
     events: NO_EVENTS,
     duration: [ds, dns],
     ended: true,
-    resource,
+    resource: s.resource,
     instrumentationScope: LEAN_SCOPE,
     droppedAttributesCount: 0,
     droppedEventsCount: 0,

@@ -17,9 +17,10 @@ import { type IMetricReader, InstrumentType, PeriodicExportingMetricReader } fro
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallSink, ResourceInfo, SinkHealth } from '../core/call-record.js';
+import type { EndedSpanSink } from './ended-span.js';
 import type { LeanBatchSpanProcessor } from './lean-otlp/lean-span-processor.js';
 import { createLeanTraceProcessor } from './lean-otlp/lean-trace-export.js';
-import { type LeanSpanOutput, samplerFromEnv } from './lean-spans.js';
+import { type LeanSpanOutput, leanSpanOutput, samplerFromEnv } from './lean-spans.js';
 import { type CallHistograms, NOOP_CALL_HISTOGRAMS, createCallHistograms } from './call-histograms.js';
 import { createRecorder, type SwitchyardRecorder } from './recorder.js';
 import { resourceInfo } from './resource-info.js';
@@ -32,6 +33,12 @@ export interface TelemetrySettings {
   otlpHeaders?: Record<string, string>;
   captureContent: boolean;
   extraSpanProcessors?: SpanProcessor[];
+  /**
+   * Span sinks (the ClickHouse `otel_traces` rows). The lean span path hands them each ended span
+   * directly; the SDK path (SWITCHYARD_SPANS=sdk) puts their `spanExporter` under a
+   * BatchSpanProcessor.
+   */
+  spanSinks?: EndedSpanSink[];
   sinks: CallSink[];
   sinkHealth: () => SinkHealth[];
 }
@@ -94,8 +101,9 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
   let leanSpans: LeanSpanOutput | undefined;
   if (spansMode === 'lean') {
     // No SDK spans: the recorder encodes its spans itself (lean-spans.ts). The lean batcher posts
-    // them; processors that want ReadableSpans (ClickHouse otel_traces, or the official exporter
-    // with SWITCHYARD_OTLP_EXPORTER=otel) get ReadableSpan-shaped objects.
+    // them; span sinks (ClickHouse otel_traces) get the ended spans; processors that want
+    // ReadableSpans (the official exporter with SWITCHYARD_OTLP_EXPORTER=otel, extra processors)
+    // get ReadableSpan-shaped objects.
     let batcher: LeanBatchSpanProcessor | undefined;
     if (tracesUrl !== null) {
       const exporter = getStringFromEnv('SWITCHYARD_OTLP_EXPORTER') ?? 'lean';
@@ -104,13 +112,15 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
         spanProcessors.push(batcher);
       } else spanProcessors.push(otlpSpanProcessor(tracesUrl, settings));
     }
-    leanSpans = {
+    leanSpans = leanSpanOutput({
       resource,
       sampler: samplerFromEnv(),
       batcher,
+      spanSinks: settings.spanSinks ?? [],
       processors: spanProcessors.filter((p) => p !== batcher),
-    };
+    });
   } else {
+    for (const sink of settings.spanSinks ?? []) spanProcessors.push(new BatchSpanProcessor(sink.spanExporter));
     if (tracesUrl !== null) spanProcessors.push(otlpSpanProcessor(tracesUrl, settings));
     // NodeSDK registers no tracer provider without a processor; spans then get no ids.
     if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
@@ -144,6 +154,8 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
   sdk.start();
 
   const recorder = globalRecorder(settings, histograms, leanSpans);
+  // Lean spans reach span sinks without a processor: flushing and stopping them is done here.
+  const leanSinks = leanSpans !== undefined ? leanSpans.spanSinks : [];
 
   let stopped = false;
   return {
@@ -152,13 +164,21 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
     resource: info,
     otlp: { traces: tracesUrl?.shown ?? null, metrics: metricsUrl?.shown ?? null },
     async forceFlush() {
-      await Promise.all([...spanProcessors.map((p) => p.forceFlush()), ...readers.map((r) => r.forceFlush())]);
+      await Promise.all([
+        ...spanProcessors.map((p) => p.forceFlush()),
+        ...leanSinks.map((s) => s.spanExporter.forceFlush?.()),
+        ...readers.map((r) => r.forceFlush()),
+      ]);
     },
     async shutdown() {
       if (stopped) return;
       stopped = true;
       try {
-        await Promise.all([sdk.shutdown(), ...(leanSpans !== undefined ? spanProcessors.map((p) => p.shutdown()) : [])]);
+        await Promise.all([
+          sdk.shutdown(),
+          ...(leanSpans !== undefined ? spanProcessors.map((p) => p.shutdown()) : []),
+          ...leanSinks.map((s) => s.spanExporter.shutdown()),
+        ]);
       } finally {
         releaseGlobals();
       }

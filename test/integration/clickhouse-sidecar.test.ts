@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallRecord } from '../../src/core/call-record.js';
 import { toAiAttemptRows } from '../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
 import { toAiCallRow } from '../../src/sinks/clickhouse/rows/ai-call-row.js';
@@ -50,7 +49,7 @@ for (const kind of BACKENDS) {
       sc = await startSidecar({
         yaml: twoProviderYaml({ primary: primary.baseUrl, secondary: backup.baseUrl, retry: { max_attempts: 2 }, timeoutMs: 2000 }),
         sinks: [sink],
-        extraSpanProcessors: [new SimpleSpanProcessor(sink.spanExporter)],
+        spanSinks: [sink],
       });
     });
     after(async () => {

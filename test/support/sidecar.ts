@@ -17,7 +17,8 @@ import { createCallHistograms } from '../../src/telemetry/call-histograms.js';
 import { createRecorder } from '../../src/telemetry/recorder.js';
 import { LeanBatchSpanProcessor } from '../../src/telemetry/lean-otlp/lean-span-processor.js';
 import { createOtlpPoster } from '../../src/telemetry/lean-otlp/post-otlp.js';
-import { samplerFromEnv } from '../../src/telemetry/lean-spans.js';
+import type { EndedSpanSink } from '../../src/telemetry/ended-span.js';
+import { leanSpanOutput, samplerFromEnv } from '../../src/telemetry/lean-spans.js';
 import { DEFAULT_SPAN_PATH, resourceInfo } from '../../src/telemetry/setup.js';
 import type { Telemetry } from '../../src/telemetry/setup.js';
 
@@ -48,6 +49,8 @@ export interface StartTestSidecarOptions {
   /** Extra sinks besides the recording one. */
   sinks?: CallSink[];
   extraSpanProcessors?: SpanProcessor[];
+  /** Span sinks, wired as startTelemetry wires them (lean: ended spans; sdk: their exporter). */
+  spanSinks?: EndedSpanSink[];
   /** Write the YAML to a file and watch it (hot reload tests). */
   watch?: boolean;
   resourceAttributes?: Record<string, string>;
@@ -91,7 +94,11 @@ export async function startSidecar(opts: StartTestSidecarOptions): Promise<TestS
           exportTimeoutMillis: 10_000,
         })
       : undefined;
-  const leanSpans = lean ? { resource, sampler: samplerFromEnv(), batcher, processors: [...processors] } : undefined;
+  const spanSinks = opts.spanSinks ?? [];
+  if (!lean) for (const sink of spanSinks) processors.push(new SimpleSpanProcessor(sink.spanExporter));
+  const leanSpans = lean
+    ? leanSpanOutput({ resource, sampler: samplerFromEnv(), batcher, spanSinks, processors: [...processors] })
+    : undefined;
   if (batcher) processors.push(batcher);
   if (opts.otlpUrl && !lean) processors.push(new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${opts.otlpUrl}/v1/traces` })));
   const tracerProvider = new BasicTracerProvider({ resource, spanProcessors: lean ? [] : processors });
@@ -112,12 +119,12 @@ export async function startSidecar(opts: StartTestSidecarOptions): Promise<TestS
     otlp: { traces: opts.otlpUrl ? `${opts.otlpUrl}/v1/traces` : null, metrics: null },
     shutdown: async () => {
       await tracerProvider.shutdown();
-      if (lean) await Promise.all(processors.map((p) => p.shutdown()));
+      if (lean) await Promise.all([...processors.map((p) => p.shutdown()), ...spanSinks.map((k) => k.spanExporter.shutdown())]);
       await meterProvider.shutdown();
     },
     forceFlush: async () => {
       await tracerProvider.forceFlush();
-      if (lean) await Promise.all(processors.map((p) => p.forceFlush()));
+      if (lean) await Promise.all([...processors.map((p) => p.forceFlush()), ...spanSinks.map((k) => k.spanExporter.forceFlush?.())]);
     },
   });
   const sidecar = await startRealSidecar({

@@ -3,7 +3,8 @@ import type { CallRecord, CallSink, SinkHealth } from '../../core/call-record.js
 import type { DdlContext } from './ddl/context.js';
 import { migrate } from './migrations.js';
 import { openClient } from './open-client.js';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { EndedSpan, EndedSpanSink } from '../../telemetry/ended-span.js';
 import { type Batch, BatchWriter } from './pipeline/batch.js';
 import { Delivery } from './pipeline/delivery.js';
 import { makeInserter } from './pipeline/insert-batch.js';
@@ -11,6 +12,7 @@ import { RecordBuffer } from './pipeline/record-buffer.js';
 import { Spool } from './pipeline/spool.js';
 import { serializeAiAttemptRows } from './rows/ai-attempt-rows.js';
 import { serializeAiCallRow } from './rows/ai-call-row.js';
+import { serializeEndedSpanRow } from './rows/ended-span-row.js';
 import { serializeOtelSpanRow } from './rows/otel-span-row.js';
 import { fastDateTime64ms } from './rows/time-format.js';
 import type { ClickHouseSettings } from './settings.js';
@@ -19,14 +21,14 @@ import { resolveTarget } from './target.js';
 
 /**
  * The ClickHouse sink: the ledger (`ai_calls` + `ai_attempts`) as a CallSink, and `otel_traces`
- * through `spanExporter`, all over one batching, spooling, ordered delivery pipeline.
- * `write()` only appends the record to an in-memory buffer: it never throws, never awaits, never
+ * as an EndedSpanSink (lean spans through `writeSpan`, SDK spans through `spanExporter`), all over
+ * one batching, spooling, ordered delivery pipeline.
+ * `write()` and `writeSpan()` only append to an in-memory buffer: they never throw, never await, never
  * does I/O and does not serialize. Rows are serialized when their batch is sealed (by size, by
  * time, or on flush), in one pass over the batch, off the request path. The schema is migrated (auto_migrate) before the first insert, not at start, so a
  * sidecar starts fine while ClickHouse is down and its records wait in the spool.
  */
-export interface ClickHouseSink extends CallSink {
-  readonly spanExporter: SpanExporter;
+export interface ClickHouseSink extends CallSink, EndedSpanSink {
   health(): SinkHealth & { rejectedRows: number; target: string };
 }
 
@@ -103,14 +105,15 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       attemptsOut.flush();
     },
   });
-  const spans = new RecordBuffer<ReadableSpan>({
+  // otel_traces: lean spans (EndedSpan) and, on the SDK span path, ReadableSpans.
+  const spans = new RecordBuffer<EndedSpan | ReadableSpan>({
     maxRows: settings.batch.max_rows,
     maxDelayMs: settings.batch.max_delay_ms,
     onSeal(records) {
       for (const span of records) {
         let line: string;
         try {
-          line = serializeOtelSpanRow(span);
+          line = isReadableSpan(span) ? serializeOtelSpanRow(span) : serializeEndedSpanRow(span);
         } catch (err) {
           droppedOnWrite++;
           opts.log(`clickhouse sink: cannot serialize span ${span?.name}: ${(err as Error).message}`);
@@ -135,6 +138,10 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       },
       flush: () => sink.flush(),
     }),
+    writeSpan(span: EndedSpan) {
+      if (closed) droppedOnWrite++;
+      else spans.add(span);
+    },
     write(record: CallRecord) {
       if (closed) {
         droppedOnWrite++;
@@ -171,4 +178,8 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
     },
   };
   return sink;
+}
+
+function isReadableSpan(span: EndedSpan | ReadableSpan): span is ReadableSpan {
+  return typeof (span as ReadableSpan).spanContext === 'function';
 }

@@ -1,5 +1,6 @@
 import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { AttributeWriter } from '../span-attributes.js';
 
 /**
  * ReadableSpan → one OTLP/JSON span object, as a string, with the same fields and values that
@@ -61,6 +62,35 @@ export function encodeAttributes(attributes: Attributes): string {
   return `${out}]`;
 }
 
+/**
+ * The `attributes` array written one attribute at a time (span-attributes.ts), with the bytes
+ * encodeAttributes gives for an object holding the same attributes. Reusable: `reset`, write, `take`.
+ */
+export class OtlpAttributesWriter implements AttributeWriter {
+  private out = '';
+  private first = true;
+
+  attr(key: string, value: AttributeValue | null | undefined): void {
+    if (value === undefined || value === null) return;
+    if (this.first) {
+      this.first = false;
+      this.out = `[${keyPrefix(key)}${anyValue(value)}}`;
+    } else this.out += `,${keyPrefix(key)}${anyValue(value)}}`;
+  }
+
+  reset(): void {
+    this.out = '';
+    this.first = true;
+  }
+
+  /** The JSON array; resets the writer. */
+  take(): string {
+    const out = this.first ? '[]' : `${this.out}]`;
+    this.reset();
+    return out;
+  }
+}
+
 /** `{"key":"<key>","value":` per attribute name; the names are a small fixed set (semconv.ts). */
 const KEY_PREFIXES = new Map<string, string>();
 const MAX_CACHED_KEYS = 1024;
@@ -90,7 +120,7 @@ function anyValue(v: AttributeValue | undefined | null): string {
 }
 
 /** JSON.stringify for strings, skipped for the common case of plain printable ASCII. */
-function jsonString(s: string): string {
+export function jsonString(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);

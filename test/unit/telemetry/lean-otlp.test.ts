@@ -187,6 +187,19 @@ test('lean: batches of maxExportBatchSize, the rest on flush; a full queue drops
   }
 });
 
+test('lean: batches that cut through runs of spans of one scope: each body is the official one for its spans', async () => {
+  const spans = makeSpans(); // three spans of the recorder's scope, then one of another scope
+  const many = Array.from({ length: 3 }, () => spans).flat();
+  const batchSize = 5;
+  const want: string[] = [];
+  for (let i = 0; i < many.length; i += batchSize) want.push(await postWithOfficial(many.slice(i, i + batchSize)));
+  receiver.clear();
+  const p = await postWithLean(many, { maxExportBatchSize: batchSize, scheduledDelayMillis: 60_000 });
+  assert.equal(p.exportedSpans, many.length);
+  assert.equal(receiver.rawTraceBodies.length, want.length);
+  for (const [i, body] of receiver.rawTraceBodies.entries()) assert.equal(body, want[i], `batch ${i}`);
+});
+
 test('lean: 503 with Retry-After then 200 is retried; 400 is not; a failed export is counted', async () => {
   const statuses = [503, 200, 400];
   const seen: number[] = [];

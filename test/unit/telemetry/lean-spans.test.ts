@@ -2,13 +2,22 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { metrics } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { AttemptRecord, CallRecord } from '../../../src/core/call-record.js';
+import { serializeEndedSpanRow, toEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-row.js';
 import { serializeOtelSpanRow } from '../../../src/sinks/clickhouse/rows/otel-span-row.js';
 import { NOOP_CALL_HISTOGRAMS } from '../../../src/telemetry/call-histograms.js';
+import type { EndedSpan, EndedSpanSink } from '../../../src/telemetry/ended-span.js';
 import { encodeSpanJson } from '../../../src/telemetry/lean-otlp/encode-span-json.js';
 import { LeanBatchSpanProcessor } from '../../../src/telemetry/lean-otlp/lean-span-processor.js';
-import { type LeanSampler, parseTraceparent, randomHex, ratioBound, samplerFromEnv } from '../../../src/telemetry/lean-spans.js';
+import {
+  type LeanSampler,
+  leanSpanOutput,
+  parseTraceparent,
+  randomHex,
+  ratioBound,
+  samplerFromEnv,
+} from '../../../src/telemetry/lean-spans.js';
 import { createRecorder, type SwitchyardRecorder } from '../../../src/telemetry/recorder.js';
 import { attemptRecord, callRecord } from './records.js';
 
@@ -18,6 +27,15 @@ import { attemptRecord, callRecord } from './records.js';
  * ReadableSpans for the other span exporters (ClickHouse otel_traces rows).
  */
 const resource = resourceFromAttributes({ 'service.name': 'lean-test', 'host.name': 'h1' });
+
+/** A span sink that keeps the ended spans (what the ClickHouse sink gets on the lean path). */
+class CollectEnded implements EndedSpanSink {
+  spans: EndedSpan[] = [];
+  readonly spanExporter = new InMemorySpanExporter();
+  writeSpan(span: EndedSpan): void {
+    this.spans.push(span);
+  }
+}
 
 class Collect implements SpanProcessor {
   spans: ReadableSpan[] = [];
@@ -44,6 +62,7 @@ interface Side {
   bodies: Buffer[];
   batch: LeanBatchSpanProcessor;
   collect: Collect;
+  ended?: CollectEnded;
   provider?: BasicTracerProvider;
 }
 
@@ -66,15 +85,16 @@ function leanSide(sampler: LeanSampler = { parentBased: true, upperBound: 0x1000
   const bodies: Buffer[] = [];
   const batch = batcher(bodies);
   const collect = new Collect();
+  const ended = new CollectEnded();
   const recorder = createRecorder({
     tracerProvider: new BasicTracerProvider(),
     meterProvider: metrics.getMeterProvider(),
     histograms: NOOP_CALL_HISTOGRAMS,
     sinks: [],
     captureContent: true,
-    leanSpans: { resource, sampler, batcher: batch, processors: [collect] },
+    leanSpans: leanSpanOutput({ resource, sampler, batcher: batch, spanSinks: [ended], processors: [collect] }),
   });
-  return { recorder, bodies, batch, collect };
+  return { recorder, bodies, batch, collect, ended };
 }
 
 interface Scenario {
@@ -211,6 +231,14 @@ describe('lean spans', () => {
         assert.equal(span.parentSpanContext?.isRemote, want.parentSpanContext?.isRemote);
         assert.equal(span.parentSpanContext?.traceFlags, want.parentSpanContext?.traceFlags);
       });
+      // Span sinks: the ended spans themselves, whose otel_traces rows are those of the SDK spans.
+      const ended = lean.ended?.spans ?? [];
+      assert.equal(ended.length, sdk.collect.spans.length);
+      ended.forEach((span, i) => {
+        const want = serializeOtelSpanRow(sdk.collect.spans[i] as ReadableSpan);
+        assert.equal(mapIds(serializeEndedSpanRow(span), b, a), want);
+        assert.equal(mapIds(JSON.stringify(toEndedSpanRow(span)), b, a), want);
+      });
       assert.equal(lean.recorder.openSpans, 0);
       await sdk.provider?.shutdown();
     });
@@ -228,6 +256,7 @@ describe('lean spans', () => {
     await lean.batch.forceFlush();
     assert.equal(lean.bodies.length, 0);
     assert.equal(lean.collect.spans.length, 0);
+    assert.equal(lean.ended?.spans.length, 0);
   });
 
   test('ratio sampling of root traces matches TraceIdRatioBasedSampler; always_off still has ids', async () => {

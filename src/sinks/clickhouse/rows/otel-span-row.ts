@@ -31,11 +31,11 @@ export interface OtelSpanRow {
 
 // The Collector's strings (coreinternal/traceutil SpanKindStr / StatusCodeStr), indexed by the
 // @opentelemetry/api enum values: SpanKind INTERNAL=0 … CONSUMER=4, SpanStatusCode UNSET=0 … ERROR=2.
-const SPAN_KINDS = ['SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
-const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+export const SPAN_KINDS = ['SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+export const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
 /** Like pcommon.Value.AsString(): strings as they are, arrays as JSON. */
-function attrString(v: AttributeValue): string {
+export function attrString(v: AttributeValue): string {
   return typeof v === 'string' ? v : Array.isArray(v) ? JSON.stringify(v) : String(v);
 }
 
@@ -47,7 +47,7 @@ export function attributesToMap(attrs: Attributes | undefined): Record<string, s
 }
 
 /** Difference in ns, computed per component: epoch ns do not fit a double exactly. */
-function durationNanos(start: HrTime, end: HrTime): number {
+export function durationNanos(start: HrTime, end: HrTime): number {
   return Math.max(0, (end[0] - start[0]) * 1e9 + (end[1] - start[1]));
 }
 
@@ -80,12 +80,25 @@ export function toOtelSpanRow(span: ReadableSpan): OtelSpanRow {
   };
 }
 
-const QUOTED_KINDS = SPAN_KINDS.map((k) => `"${k}"`);
-const QUOTED_STATUS = STATUS_CODES.map((k) => `"${k}"`);
+export const QUOTED_KINDS = SPAN_KINDS.map((k) => `"${k}"`);
+export const QUOTED_STATUS = STATUS_CODES.map((k) => `"${k}"`);
 
 // Quoted `"key":` prefixes of attribute names (a small, fixed set in practice). Bounded.
 const KEYS = new Map<string, string>();
 const KEYS_MAX = 4096;
+
+/** `"key":` for an attribute name, or undefined for a name an object would not keep in order. */
+export function quotedKey(k: string): string | undefined {
+  let key = KEYS.get(k);
+  if (key === undefined) {
+    const c = k.charCodeAt(0);
+    if ((c >= 48 && c <= 57) || k === '__proto__') return undefined;
+    key = `${jstr(k)}:`;
+    if (KEYS.size >= KEYS_MAX) KEYS.clear();
+    KEYS.set(k, key);
+  }
+  return key;
+}
 
 /**
  * `JSON.stringify(attributesToMap(attrs))`, byte for byte. Keys that start with a digit (an object
@@ -99,14 +112,8 @@ export function serializeAttributesMap(attrs: Attributes | undefined): string {
     const k = keys[i] as string;
     const v = attrs[k];
     if (v === undefined || v === null) continue;
-    let key = KEYS.get(k);
-    if (key === undefined) {
-      const c = k.charCodeAt(0);
-      if ((c >= 48 && c <= 57) || k === '__proto__') return JSON.stringify(attributesToMap(attrs));
-      key = `${jstr(k)}:`;
-      if (KEYS.size >= KEYS_MAX) KEYS.clear();
-      KEYS.set(k, key);
-    }
+    const key = quotedKey(k);
+    if (key === undefined) return JSON.stringify(attributesToMap(attrs));
     const s = typeof v === 'string' ? v : Array.isArray(v) ? JSON.stringify(v) : String(v);
     out += out === '' ? `{${key}${jstr(s)}` : `,${key}${jstr(s)}`;
   }
@@ -119,7 +126,7 @@ const RESOURCES = new WeakMap<Attributes, { map: string; service: string }>();
 
 const NO_RESOURCE = { map: '{}', service: '""' };
 
-function resourceColumns(attrs: Attributes | undefined): { map: string; service: string } {
+export function resourceColumns(attrs: Attributes | undefined): { map: string; service: string } {
   if (typeof attrs !== 'object' || attrs === null) return NO_RESOURCE;
   let r = RESOURCES.get(attrs);
   if (r === undefined) {

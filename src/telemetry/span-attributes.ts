@@ -1,0 +1,86 @@
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { AttemptRecord, CallRecord } from '../core/call-record.js';
+import type { AttemptStart } from './recorder-types.js';
+import * as S from './semconv.js';
+
+/**
+ * The attributes of the lean SERVER and CLIENT spans: the same keys, values and order as
+ * recorder.ts sets them on SDK spans, written once here and handed one by one to a writer, so each
+ * output (OTLP JSON, the ClickHouse `otel_traces` map, an Attributes object for ReadableSpans)
+ * encodes them straight away instead of building an object and walking it.
+ *
+ * Writers get every key at most once, in order; a null or undefined value means "not set" (the SDK's
+ * setAttribute skips those), and a writer must skip it.
+ */
+export interface AttributeWriter {
+  attr(key: string, value: AttributeValue | null | undefined): void;
+}
+
+/** The SERVER span's attributes (recorder.ts CallSpan: start attributes, then setCallAttributes). */
+export function writeCallAttributes(w: AttributeWriter, method: string, path: string, r: CallRecord, captureContent: boolean): void {
+  w.attr(S.ATTR_HTTP_REQUEST_METHOD, method);
+  w.attr(S.ATTR_URL_PATH, path);
+  w.attr(S.ATTR_SWITCHYARD_CALL_ID, r.callId);
+  w.attr(S.ATTR_SWITCHYARD_FEATURE, r.feature);
+  w.attr(S.ATTR_SWITCHYARD_ROUTE, r.route);
+  w.attr(S.ATTR_SWITCHYARD_OPERATION, r.operation);
+  w.attr(S.ATTR_SWITCHYARD_OUTCOME, r.outcome);
+  w.attr(S.ATTR_SWITCHYARD_STREAMED, r.streamed);
+  w.attr(S.ATTR_SWITCHYARD_REQUESTED_MODEL, r.requestedModel);
+  w.attr(S.ATTR_SWITCHYARD_ATTEMPT_COUNT, r.attemptCount);
+  w.attr(S.ATTR_SWITCHYARD_RETRY_COUNT, r.retryCount);
+  w.attr(S.ATTR_SWITCHYARD_FALLBACK_PATH, r.fallbackPath.join('>'));
+  w.attr(S.ATTR_SWITCHYARD_FINAL_PROVIDER, r.finalProvider);
+  w.attr(S.ATTR_SWITCHYARD_FINAL_MODEL, r.finalModel);
+  w.attr(S.ATTR_SWITCHYARD_USAGE_INPUT_TOKENS, r.usage.inputTokens);
+  w.attr(S.ATTR_SWITCHYARD_USAGE_OUTPUT_TOKENS, r.usage.outputTokens);
+  w.attr(S.ATTR_SWITCHYARD_COST_USD, r.costUsd);
+  w.attr(S.ATTR_SWITCHYARD_OVERHEAD_MS, r.overheadMs);
+  w.attr(S.ATTR_SWITCHYARD_TIME_TO_FIRST_CHUNK_MS, r.timeToFirstChunkMs);
+  w.attr(S.ATTR_SWITCHYARD_CONFIG_HASH, r.configHash);
+  w.attr(S.ATTR_SWITCHYARD_PRICE_TABLE_VERSION, r.priceTableVersion);
+  w.attr(S.ATTR_HTTP_RESPONSE_STATUS_CODE, r.httpStatus);
+  if (captureContent && r.content !== undefined) {
+    w.attr(S.ATTR_SWITCHYARD_CONTENT_INPUT, r.content.input);
+    w.attr(S.ATTR_SWITCHYARD_CONTENT_OUTPUT, r.content.output);
+  }
+  if (r.outcome === 'error') w.attr(S.ATTR_ERROR_TYPE, r.errorType);
+}
+
+/** The CLIENT span's attributes (recorder.ts AttemptSpan: start attributes, then setAttemptAttributes). */
+export function writeAttemptAttributes(w: AttributeWriter, start: AttemptStart, r: AttemptRecord): void {
+  w.attr(S.ATTR_GEN_AI_OPERATION_NAME, start.operation);
+  w.attr(S.ATTR_GEN_AI_PROVIDER_NAME, start.providerName);
+  w.attr(S.ATTR_GEN_AI_REQUEST_MODEL, start.model);
+  w.attr(S.ATTR_GEN_AI_REQUEST_STREAM, start.stream);
+  w.attr(S.ATTR_SERVER_ADDRESS, start.serverAddress);
+  w.attr(S.ATTR_SWITCHYARD_PROVIDER, start.provider);
+  w.attr(S.ATTR_SERVER_PORT, start.serverPort);
+  w.attr(S.ATTR_SWITCHYARD_ATTEMPT_INDEX, r.index);
+  w.attr(S.ATTR_SWITCHYARD_ATTEMPT_TARGET_INDEX, r.targetIndex);
+  w.attr(S.ATTR_SWITCHYARD_ATTEMPT_TRY, r.tryNumber);
+  w.attr(S.ATTR_GEN_AI_RESPONSE_MODEL, r.responseModel);
+  w.attr(S.ATTR_GEN_AI_RESPONSE_ID, r.responseId);
+  w.attr(S.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, r.finishReasons);
+  const u = r.usage;
+  if (u !== undefined) {
+    w.attr(S.ATTR_GEN_AI_USAGE_INPUT_TOKENS, u.inputTokens);
+    w.attr(S.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, u.outputTokens);
+    w.attr(S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, u.cacheReadTokens);
+    w.attr(S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, u.cacheWriteTokens);
+    w.attr(S.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, u.reasoningTokens);
+  }
+  const ttfc = r.timeToFirstChunkMs;
+  if (ttfc != null) w.attr(S.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc / 1000);
+  w.attr(S.ATTR_HTTP_RESPONSE_STATUS_CODE, r.httpStatus);
+  w.attr(S.ATTR_SWITCHYARD_COST_USD, r.costUsd);
+  if (r.outcome === 'error') w.attr(S.ATTR_ERROR_TYPE, r.errorType);
+}
+
+/** Collects the attributes into an Attributes object (for ReadableSpan-shaped spans). */
+export class AttributesObjectWriter implements AttributeWriter {
+  readonly attributes: Attributes = {};
+  attr(key: string, value: AttributeValue | null | undefined): void {
+    if (value != null) this.attributes[key] = value;
+  }
+}
