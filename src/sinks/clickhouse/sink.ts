@@ -23,10 +23,12 @@ import { resolveTarget } from './target.js';
  * The ClickHouse sink: the ledger (`ai_calls` + `ai_attempts`) as a CallSink, and `otel_traces`
  * as an EndedSpanSink (lean spans through `writeSpan`, SDK spans through `spanExporter`), all over
  * one batching, spooling, ordered delivery pipeline.
- * `write()` and `writeSpan()` only append to an in-memory buffer: they never throw, never await, never
- * does I/O and does not serialize. Rows are serialized when their batch is sealed (by size, by
- * time, or on flush), in one pass over the batch, off the request path. The schema is migrated (auto_migrate) before the first insert, not at start, so a
- * sidecar starts fine while ClickHouse is down and its records wait in the spool.
+ * `write()` and `writeSpan()` only append to an in-memory buffer: they never throw, never await,
+ * never do I/O and do not serialize. Records are serialized on the next turn of the event loop, off
+ * the request path, into per-table batch writers; a batch goes out when full (rows or bytes),
+ * `max_delay_ms` after its first row, or on flush. The schema is migrated (auto_migrate) before the
+ * first insert, not at start, so a sidecar starts fine while ClickHouse is down and its records wait
+ * in the spool.
  */
 export interface ClickHouseSink extends CallSink, EndedSpanSink {
   health(): SinkHealth & { rejectedRows: number; target: string };
@@ -82,9 +84,8 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   // ai_calls and ai_attempts: one CallRecord makes one call row and one row per attempt. A record
   // that cannot be serialized is dropped whole (counted and logged), never half-written.
   const calls = new RecordBuffer<CallRecord>({
-    maxRows: settings.batch.max_rows,
     maxDelayMs: settings.batch.max_delay_ms,
-    onSeal(records) {
+    onDrain(records) {
       const attemptLines: string[] = [];
       for (const record of records) {
         let line: string;
@@ -101,15 +102,16 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
         callsOut.add(line);
         for (const a of attemptLines) attemptsOut.add(a);
       }
+    },
+    onSeal() {
       callsOut.flush();
       attemptsOut.flush();
     },
   });
   // otel_traces: lean spans (EndedSpan) and, on the SDK span path, ReadableSpans.
   const spans = new RecordBuffer<EndedSpan | ReadableSpan>({
-    maxRows: settings.batch.max_rows,
     maxDelayMs: settings.batch.max_delay_ms,
-    onSeal(records) {
+    onDrain(records) {
       for (const span of records) {
         let line: string;
         try {
@@ -121,6 +123,8 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
         }
         tracesOut.add(line);
       }
+    },
+    onSeal() {
       tracesOut.flush();
     },
   });
@@ -147,8 +151,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
         droppedOnWrite++;
         return;
       }
-      const attempts = record?.attempts;
-      calls.add(record, Array.isArray(attempts) ? attempts.length : 0);
+      calls.add(record);
     },
     async flush() {
       sealAll();
@@ -162,7 +165,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       await client?.close().catch(() => undefined);
     },
     health() {
-      const queued = delivery.pendingRows + calls.rows + spans.rows;
+      const queued = delivery.pendingRows + calls.rows + spans.rows + callsOut.rows + attemptsOut.rows + tracesOut.rows;
       const degraded = delivery.failing || spool.size > 0;
       return {
         name: 'clickhouse',

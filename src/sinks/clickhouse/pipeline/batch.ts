@@ -47,6 +47,11 @@ export class BatchWriter {
     private readonly submit: (batch: Batch) => void,
   ) {}
 
+  /** Rows written and not submitted yet. */
+  get rows(): number {
+    return this.#rows;
+  }
+
   add(line: string): void {
     const start = this.#len;
     const need = start + line.length * 3 + 1;
