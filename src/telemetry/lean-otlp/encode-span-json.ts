@@ -70,12 +70,33 @@ export class OtlpAttributesWriter implements AttributeWriter {
   private out = '';
   private first = true;
 
+  // Each attribute is appended as few pieces as possible (a cached `,{"key":…,"value":{"stringValue":"`
+  // head, the value, a constant tail): the fewer pieces the string is made of, the cheaper it is to
+  // flatten and write out.
   attr(key: string, value: AttributeValue | null | undefined): void {
     if (value === undefined || value === null) return;
-    if (this.first) {
-      this.first = false;
-      this.out = `[${keyPrefix(key)}${anyValue(value)}}`;
-    } else this.out += `,${keyPrefix(key)}${anyValue(value)}}`;
+    const h = heads(key);
+    const first = this.first;
+    this.first = false;
+    let piece: string;
+    switch (typeof value) {
+      case 'string':
+        piece = plainAscii(value)
+          ? `${first ? h.str0 : h.str}${value}"}}`
+          : `${first ? h.any0 : h.any}{"stringValue":${JSON.stringify(value)}}}`;
+        break;
+      case 'number':
+        piece = Number.isInteger(value)
+          ? `${first ? h.int0 : h.int}${value}}}`
+          : `${first ? h.any0 : h.any}{"doubleValue":${JSON.stringify(value)}}}`;
+        break;
+      case 'boolean':
+        piece = `${first ? h.any0 : h.any}${value ? BOOL_TRUE : BOOL_FALSE}`;
+        break;
+      default:
+        piece = `${first ? h.any0 : h.any}${anyValue(value)}}`;
+    }
+    this.out = first ? piece : this.out + piece;
   }
 
   reset(): void {
@@ -85,10 +106,51 @@ export class OtlpAttributesWriter implements AttributeWriter {
 
   /** The JSON array; resets the writer. */
   take(): string {
-    const out = this.first ? '[]' : `${this.out}]`;
+    const out = this.first ? '[]' : `[${this.out}]`;
     this.reset();
     return out;
   }
+}
+
+const BOOL_TRUE = '{"boolValue":true}}';
+const BOOL_FALSE = '{"boolValue":false}}';
+
+/** Cached heads of one attribute: with and without the leading comma. */
+interface Heads {
+  any: string;
+  any0: string;
+  str: string;
+  str0: string;
+  int: string;
+  int0: string;
+}
+
+const HEADS = new Map<string, Heads>();
+
+function heads(key: string): Heads {
+  let h = HEADS.get(key);
+  if (h === undefined) {
+    const any0 = keyPrefix(key);
+    h = {
+      any: `,${any0}`,
+      any0,
+      str: `,${any0}{"stringValue":"`,
+      str0: `${any0}{"stringValue":"`,
+      int: `,${any0}{"intValue":`,
+      int0: `${any0}{"intValue":`,
+    };
+    if (HEADS.size < MAX_CACHED_KEYS) HEADS.set(key, h);
+  }
+  return h;
+}
+
+/** Printable ASCII without `"` or `\`: JSON.stringify would only add the quotes. */
+function plainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
 }
 
 /** `{"key":"<key>","value":` per attribute name; the names are a small fixed set (semconv.ts). */
@@ -121,9 +183,5 @@ function anyValue(v: AttributeValue | undefined | null): string {
 
 /** JSON.stringify for strings, skipped for the common case of plain printable ASCII. */
 export function jsonString(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
-  }
-  return `"${s}"`;
+  return plainAscii(s) ? `"${s}"` : JSON.stringify(s);
 }

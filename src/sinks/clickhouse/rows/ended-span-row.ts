@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@opentelemetry/api';
 import { type EndedSpan, spanTimes } from '../../../telemetry/ended-span.js';
 import { type AttributeWriter, AttributesObjectWriter } from '../../../telemetry/span-attributes.js';
-import { jstr, jstrCached } from './json.js';
+import { jstr, jstrCached, needsEscape } from './json.js';
 import {
   type OtelSpanRow,
   QUOTED_KINDS,
@@ -58,7 +58,10 @@ export function toEndedSpanRow(span: EndedSpan): OtelSpanRow {
   };
 }
 
-/** `serializeAttributesMap` of the span's attributes, written as they come. */
+/**
+ * `serializeAttributesMap` of the span's attributes, written as they come, each as few pieces as
+ * possible (a cached `,"key":"` head, the value, the closing quote).
+ */
 class SpanAttributesMapWriter implements AttributeWriter {
   out = '';
   /** A name an object would reorder: the caller takes the object path. */
@@ -66,15 +69,33 @@ class SpanAttributesMapWriter implements AttributeWriter {
 
   attr(key: string, value: AttributeValue | null | undefined): void {
     if (value === undefined || value === null || this.odd) return;
-    const k = quotedKey(key);
-    if (k === undefined) {
-      this.odd = true;
-      return;
+    let h = HEADS.get(key);
+    if (h === undefined) {
+      const k = quotedKey(key);
+      if (k === undefined) {
+        this.odd = true;
+        return;
+      }
+      h = { next: `,${k}"`, first: `{${k}"`, nextRaw: `,${k}`, firstRaw: `{${k}` };
+      if (HEADS.size >= HEADS_MAX) HEADS.clear();
+      HEADS.set(key, h);
     }
-    const s = jstr(attrString(value));
-    this.out += this.out === '' ? `{${k}${s}` : `,${k}${s}`;
+    const first = this.out === '';
+    const s = typeof value === 'string' ? value : attrString(value);
+    const piece = needsEscape(s) ? `${first ? h.firstRaw : h.nextRaw}${JSON.stringify(s)}` : `${first ? h.first : h.next}${s}"`;
+    this.out = first ? piece : this.out + piece;
   }
 }
+
+interface Heads {
+  next: string;
+  first: string;
+  nextRaw: string;
+  firstRaw: string;
+}
+
+const HEADS = new Map<string, Heads>();
+const HEADS_MAX = 4096;
 
 const EMPTY_TAIL =
   ',"Events.Timestamp":[],"Events.Name":[],"Events.Attributes":[]' +

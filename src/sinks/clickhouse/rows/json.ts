@@ -10,6 +10,11 @@ export const fast = { bad: false };
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the controls JSON escapes is the point
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** Whether JSON.stringify(s) is more than `"${s}"`. */
+export function needsEscape(s: string): boolean {
+  return NEEDS_ESCAPE.test(s);
+}
+
 /** A string as a JSON string literal. */
 export function jstr(s: string): string {
   return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
