@@ -96,7 +96,15 @@ function toEvent(block: Block, raw: Buffer, unterminated: boolean): SseEvent {
   return ev;
 }
 
-export function createSseParser(): SseParser {
+export interface SseParserOptions {
+  /**
+   * The stream is already under way (a caller read its start itself): no leading-BOM check.
+   * Default false.
+   */
+  midStream?: boolean;
+}
+
+export function createSseParser(options: SseParserOptions = {}): SseParser {
   let block = emptyBlock();
   /** Raw slices of the current block (lines already split plus the current partial line). */
   let rawParts: Buffer[] = [];
@@ -104,7 +112,7 @@ export function createSseParser(): SseParser {
   let lineParts: Buffer[] = [];
   /** The previous chunk ended with CR: a leading LF in the next chunk belongs to that CRLF. */
   let pendingCr = false;
-  let atStreamStart = true;
+  let atStreamStart = options.midStream !== true;
   let bomCheck: Buffer | undefined;
   let ended = false;
 
