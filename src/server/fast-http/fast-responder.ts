@@ -72,6 +72,12 @@ export class FastResponder implements AppResponder {
   private streamHead: string | undefined;
   private streaming = false;
   private done = false;
+  /** A stream's writes are corked until the end of the loop turn: the last chunk and the end go out together. */
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.owner.socket.uncork();
+  };
 
   constructor(private readonly owner: ResponseSocketOwner) {}
 
@@ -160,6 +166,11 @@ export class FastResponder implements AppResponder {
   /** One write per chunk: `<size>\r\n<bytes>\r\n`, with the response head in front of the first. */
   private writeChunk(chunk: Buffer): boolean {
     const socket = this.owner.socket;
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      setImmediate(this.uncork);
+    }
     const prefix = `${this.streamHead !== undefined ? this.takeHead() : ''}${chunk.length.toString(16)}\r\n`;
     if (chunk.length <= COPY_LIMIT) {
       const prefixLen = Buffer.byteLength(prefix, 'latin1');
