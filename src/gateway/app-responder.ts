@@ -1,12 +1,20 @@
 import type { GatewayError } from '../core/errors.js';
 
 /**
+ * The app's side of a call going away (it disconnected before the response was complete). A plain
+ * callback rather than an AbortSignal: an EventTarget per call is measurable on the hot path.
+ */
+export interface AbortSource {
+  readonly aborted: boolean;
+  /** Calls `listener` once when the source aborts; returns the function that removes it. */
+  onAbort(listener: () => void): () => void;
+}
+
+/**
  * How the gateway writes to the app. Implemented by the server, which owns the socket and the one
  * error renderer; the gateway only decides WHAT to send and WHEN (the commit point).
  */
-export interface AppResponder {
-  /** Fires when the app disconnects before the response is complete. */
-  readonly signal: AbortSignal;
+export interface AppResponder extends AbortSource {
   /** True once a status line has been sent; after that there is no retry or fallback. */
   readonly committed: boolean;
   /** A complete (non-stream) response. */

@@ -1,3 +1,4 @@
+import type { AbortSource } from './app-responder.js';
 import type { RetryPolicy } from '../config/types.js';
 
 /** Retry defaults, named once (config overrides per feature). */
@@ -19,18 +20,17 @@ export function backoffDelayMs(policy: RetryPolicy, nextTry: number, retryAfterM
 }
 
 /** Sleep that an abort cancels (resolves false when aborted). */
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
+export function sleep(ms: number, abort: AbortSource): Promise<boolean> {
+  if (abort.aborted) return Promise.resolve(false);
   if (ms <= 0) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
     const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      off();
       resolve(true);
     }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const off = abort.onAbort(() => {
+      clearTimeout(t);
+      resolve(false);
+    });
   });
 }

@@ -8,7 +8,7 @@ import type { CallHandle } from '../telemetry/recorder-types.js';
 import type { AppResponder } from './app-responder.js';
 import type { GatewayDeps } from './deps.js';
 import { redactSecrets } from './redact.js';
-import { readBody } from './upstream-client.js';
+import { readBody, UpstreamAbort } from './upstream-client.js';
 
 export interface AttemptInput {
   deps: GatewayDeps;
@@ -56,10 +56,11 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
     startedAtMs,
   });
 
-  const controller = new AbortController();
+  const controller = new UpstreamAbort();
   const onClientAbort = () => controller.abort(new GatewayError({ kind: 'client_aborted', message: 'The client closed the connection.' }));
-  if (responder.signal.aborted) onClientAbort();
-  else responder.signal.addEventListener('abort', onClientAbort, { once: true });
+  let offClientAbort: (() => void) | undefined;
+  if (responder.aborted) onClientAbort();
+  else offClientAbort = responder.onAbort(onClientAbort);
   let deadline: NodeJS.Timeout | undefined = setTimeout(
     () =>
       controller.abort(new GatewayError({ kind: 'upstream_timeout', message: `The provider did not answer within ${a.timeoutMs} ms.` })),
@@ -84,7 +85,7 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
       ...(a.clientKey !== undefined ? { clientKey: a.clientKey } : {}),
     });
     const res = await deps.client.send(req, {
-      signal: controller.signal,
+      signal: controller,
       timeoutMs: a.timeoutMs,
       extraHeaders: handle.propagationHeaders,
     });
@@ -137,13 +138,13 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
       responder.end();
     }
   } catch (e) {
-    error = asAttemptError(e, controller.signal);
+    error = asAttemptError(e, controller);
     const key = provider.apiKey();
     if (key && error.message.includes(key)) error = redactSecrets(error, [key]);
     if (responder.committed) responder.failStream(error);
   } finally {
     clearDeadline();
-    responder.signal.removeEventListener('abort', onClientAbort);
+    offClientAbort?.();
   }
 
   const durationMs = monoMs() - t0;
@@ -181,7 +182,7 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   return { record, startedMono: t0, ...(error ? { error } : {}), ...(facts ? { facts } : {}), ...(ttfcMs !== undefined ? { ttfcMs } : {}) };
 }
 
-function asAttemptError(e: unknown, signal: AbortSignal): GatewayError {
+function asAttemptError(e: unknown, signal: UpstreamAbort): GatewayError {
   if (signal.aborted && signal.reason instanceof GatewayError) return signal.reason;
   if (e instanceof GatewayError) return e;
   const name = (e as { code?: string; name?: string }).code ?? (e as Error).name ?? 'error';

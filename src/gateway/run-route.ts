@@ -77,13 +77,13 @@ export async function runRoute(input: RunRouteInput): Promise<RouteOutcome> {
       attempts.push(last.record);
       const error = last.error;
       if (!error) return { attempts, fallbackPath, last, backoffMs };
-      if (responder.committed || error.kind === 'client_aborted' || responder.signal.aborted) {
+      if (responder.committed || error.kind === 'client_aborted' || responder.aborted) {
         return { attempts, fallbackPath, error, last, backoffMs };
       }
       if (error.retryable && tryNumber < retry.maxAttempts) {
         const delay = backoffDelayMs(retry, tryNumber + 1, error.retryAfterMs);
         backoffMs += delay;
-        if (!(await sleep(delay, responder.signal))) {
+        if (!(await sleep(delay, responder))) {
           return { attempts, fallbackPath, error: clientGone(), last, backoffMs };
         }
         continue;

@@ -1,21 +1,26 @@
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../core/errors.js';
 import type { AppResponder } from '../gateway/app-responder.js';
+import { AbortListeners } from './abort-listeners.js';
 import { streamErrorEvent } from './render-error.js';
 
-/** AppResponder over a node:http response. Aborts its signal when the app disconnects early. */
+/** AppResponder over a node:http response. Aborts when the app disconnects early. */
 export class NodeResponder implements AppResponder {
-  private readonly controller = new AbortController();
+  private readonly abortListeners = new AbortListeners();
   committed = false;
 
   constructor(private readonly res: ServerResponse) {
     res.once('close', () => {
-      if (!res.writableFinished) this.controller.abort();
+      if (!res.writableFinished) this.abortListeners.abort();
     });
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
+  get aborted(): boolean {
+    return this.abortListeners.aborted;
+  }
+
+  onAbort(listener: () => void): () => void {
+    return this.abortListeners.onAbort(listener);
   }
 
   send(status: number, contentType: string, body: Buffer): void {

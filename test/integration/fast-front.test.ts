@@ -53,7 +53,7 @@ const routes: Record<string, FastHandler> = {
     else res.send(200, 'text/plain', Buffer.from('ok'));
   },
   '/fast-wait-abort': async (_req, res) => {
-    await new Promise<void>((resolve) => res.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await new Promise<void>((resolve) => res.onAbort(resolve));
     aborted.push('wait-abort');
   },
   '/fast-forgets': async () => {},

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { GatewayError } from '../../core/errors.js';
 import type { AppResponder } from '../../gateway/app-responder.js';
+import { AbortListeners } from '../abort-listeners.js';
 import { errorBody, streamErrorEvent } from '../render-error.js';
 
 /**
@@ -68,7 +69,7 @@ function bodiless(status: number): boolean {
 
 export class FastResponder implements AppResponder {
   committed = false;
-  private controller: AbortController | undefined;
+  private readonly abortListeners = new AbortListeners();
   private streamHead: string | undefined;
   private streaming = false;
   private done = false;
@@ -81,17 +82,19 @@ export class FastResponder implements AppResponder {
 
   constructor(private readonly owner: ResponseSocketOwner) {}
 
-  get signal(): AbortSignal {
-    if (this.controller === undefined) this.controller = new AbortController();
-    return this.controller.signal;
+  get aborted(): boolean {
+    return this.abortListeners.aborted;
+  }
+
+  onAbort(listener: () => void): () => void {
+    return this.abortListeners.onAbort(listener);
   }
 
   /** The client went away before the response was complete. */
   abort(): void {
     if (this.done) return;
     this.done = true;
-    if (this.controller === undefined) this.controller = new AbortController();
-    this.controller.abort();
+    this.abortListeners.abort();
   }
 
   get finished(): boolean {

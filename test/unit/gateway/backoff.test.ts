@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RetryPolicy } from '../../../src/config/types.js';
+import { AbortListeners } from '../../../src/server/abort-listeners.js';
 import { backoffDelayMs, sleep } from '../../../src/gateway/backoff.js';
 
 const policy: RetryPolicy = { maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 300, retryAfterCapMs: 1500 };
@@ -44,12 +45,30 @@ test('Retry-After wins over backoff and is capped', () => {
   );
 });
 
-test('an abort cancels the backoff sleep', async () => {
-  const c = new AbortController();
+test('an abort cancels the backoff sleep; a finished sleep leaves no listener behind', async () => {
+  const c = new AbortListeners();
   const t0 = Date.now();
-  const slept = sleep(10_000, c.signal);
+  const slept = sleep(10_000, c);
   c.abort();
   assert.equal(await slept, false);
   assert.ok(Date.now() - t0 < 1000);
-  assert.equal(await sleep(1, new AbortController().signal), true);
+  assert.equal(await sleep(0, c), false, 'already aborted: no sleep at all');
+  // A source that counts its live listeners: a completed sleep must have removed its own.
+  const inner = new AbortListeners();
+  let live = 0;
+  const counting = {
+    get aborted() {
+      return inner.aborted;
+    },
+    onAbort(listener: () => void) {
+      live++;
+      const off = inner.onAbort(listener);
+      return () => {
+        live--;
+        off();
+      };
+    },
+  };
+  assert.equal(await sleep(1, counting), true);
+  assert.equal(live, 0);
 });
