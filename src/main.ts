@@ -9,7 +9,7 @@ import type { GatewayDeps } from './gateway/deps.js';
 import { UpstreamClient } from './gateway/upstream-client.js';
 import { createPricing } from './pricing/index.js';
 import { adapterFor } from './providers/index.js';
-import { createApiServer } from './server/api-server.js';
+import { createApiServer, fastFrontEnabled } from './server/api-server.js';
 import { createHealthServer } from './server/health-server.js';
 import { startSimulator } from './simulator/simulator.js';
 import type { EndedSpanSink } from './telemetry/ended-span.js';
@@ -96,7 +96,7 @@ export async function startSidecar(opts: StartOptions): Promise<RunningSidecar> 
         latencyMs: initial.simulator.latencyMs,
       })
     : undefined;
-  const api = createApiServer({ deps, config: current });
+  const api = createApiServer({ deps, config: current, fastHttp: fastFrontEnabled(env) });
   let draining = false;
   let ready = false;
   const health = createHealthServer({
