@@ -19,6 +19,7 @@ import { LeanCallSpan, type LeanSpanOutput } from './lean-spans.js';
 import { type CallMetrics, createCallMetrics } from './metrics.js';
 import type { AttemptHandle, AttemptStart, CallHandle, CallRecorder, CallStart } from './recorder-types.js';
 import * as S from './semconv.js';
+import { type AttributeWriter, writeAttemptAttributes, writeCallAttributes } from './span-attributes.js';
 
 /**
  * CallRecorder over the OpenTelemetry API: one SERVER span per call, one CLIENT span per attempt,
@@ -117,19 +118,19 @@ class CallSpan implements CallHandle {
   readonly spanId: string;
   private readonly recorder: Recorder;
   private readonly span: Span;
+  private readonly method: string;
+  private readonly path: string;
   private context: Context | undefined;
   private ended = false;
 
   constructor(recorder: Recorder, start: CallStart) {
     this.recorder = recorder;
-    const path = stripQuery(start.path);
+    this.method = start.method;
+    this.path = stripQuery(start.path);
+    // Attributes are all set at the end, in span-attributes.ts order (method and path first).
     this.span = recorder.tracer.startSpan(
-      `${start.method} ${path}`,
-      {
-        kind: SpanKind.SERVER,
-        startTime: start.startedAtMs,
-        attributes: { [S.ATTR_HTTP_REQUEST_METHOD]: start.method, [S.ATTR_URL_PATH]: path },
-      },
+      `${start.method} ${this.path}`,
+      { kind: SpanKind.SERVER, startTime: start.startedAtMs },
       parentContext(start),
     );
     const sc = this.span.spanContext();
@@ -148,49 +149,27 @@ class CallSpan implements CallHandle {
     this.ended = true;
     this.recorder.openSpans--;
     const span = this.span;
-    if (span.isRecording()) setCallAttributes(span, record, this.recorder.captureContent);
+    if (span.isRecording()) {
+      writeCallAttributes(spanWriter(span), this.method, this.path, record, this.recorder.captureContent);
+      setErrorStatus(span, record.outcome, record.errorType);
+    }
     span.end(record.startedAtMs + record.latencyMs);
     this.recorder.deliver(record);
   }
 }
 
-function setCallAttributes(span: Span, r: CallRecord, captureContent: boolean): void {
-  span.setAttribute(S.ATTR_SWITCHYARD_CALL_ID, r.callId);
-  span.setAttribute(S.ATTR_SWITCHYARD_FEATURE, r.feature);
-  span.setAttribute(S.ATTR_SWITCHYARD_ROUTE, r.route);
-  span.setAttribute(S.ATTR_SWITCHYARD_OPERATION, r.operation);
-  span.setAttribute(S.ATTR_SWITCHYARD_OUTCOME, r.outcome);
-  span.setAttribute(S.ATTR_SWITCHYARD_STREAMED, r.streamed);
-  span.setAttribute(S.ATTR_SWITCHYARD_REQUESTED_MODEL, r.requestedModel);
-  span.setAttribute(S.ATTR_SWITCHYARD_ATTEMPT_COUNT, r.attemptCount);
-  span.setAttribute(S.ATTR_SWITCHYARD_RETRY_COUNT, r.retryCount);
-  span.setAttribute(S.ATTR_SWITCHYARD_FALLBACK_PATH, r.fallbackPath.join('>'));
-  span.setAttribute(S.ATTR_SWITCHYARD_FINAL_PROVIDER, r.finalProvider);
-  span.setAttribute(S.ATTR_SWITCHYARD_FINAL_MODEL, r.finalModel);
-  if (r.usage.inputTokens !== undefined) {
-    span.setAttribute(S.ATTR_SWITCHYARD_USAGE_INPUT_TOKENS, r.usage.inputTokens);
-  }
-  if (r.usage.outputTokens !== undefined) {
-    span.setAttribute(S.ATTR_SWITCHYARD_USAGE_OUTPUT_TOKENS, r.usage.outputTokens);
-  }
-  if (r.costUsd !== null) span.setAttribute(S.ATTR_SWITCHYARD_COST_USD, r.costUsd);
-  span.setAttribute(S.ATTR_SWITCHYARD_OVERHEAD_MS, r.overheadMs);
-  if (r.timeToFirstChunkMs !== undefined) {
-    span.setAttribute(S.ATTR_SWITCHYARD_TIME_TO_FIRST_CHUNK_MS, r.timeToFirstChunkMs);
-  }
-  span.setAttribute(S.ATTR_SWITCHYARD_CONFIG_HASH, r.configHash);
-  span.setAttribute(S.ATTR_SWITCHYARD_PRICE_TABLE_VERSION, r.priceTableVersion);
-  span.setAttribute(S.ATTR_HTTP_RESPONSE_STATUS_CODE, r.httpStatus);
-  if (captureContent && r.content !== undefined) {
-    if (r.content.input !== undefined) span.setAttribute(S.ATTR_SWITCHYARD_CONTENT_INPUT, r.content.input);
-    if (r.content.output !== undefined) {
-      span.setAttribute(S.ATTR_SWITCHYARD_CONTENT_OUTPUT, r.content.output);
-    }
-  }
-  if (r.outcome === 'error') {
-    if (r.errorType !== undefined) span.setAttribute(S.ATTR_ERROR_TYPE, r.errorType);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: r.errorType ?? S.OUTCOME_ERROR });
-  }
+/** Span.setAttribute for each attribute span-attributes.ts lists (the same list the lean path writes). */
+function spanWriter(span: Span): AttributeWriter {
+  return {
+    attr(key, value) {
+      if (value != null) span.setAttribute(key, value);
+    },
+  };
+}
+
+/** ERROR status with the error kind as its message, as both span paths set it. */
+function setErrorStatus(span: Span, outcome: string, errorType: string | undefined): void {
+  if (outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: errorType ?? S.OUTCOME_ERROR });
 }
 
 class AttemptSpan implements AttemptHandle {
@@ -198,22 +177,16 @@ class AttemptSpan implements AttemptHandle {
   readonly propagationHeaders: Readonly<Record<string, string>>;
   private readonly recorder: Recorder;
   private readonly span: Span;
+  private readonly start: AttemptStart;
   private ended = false;
 
   constructor(recorder: Recorder, start: AttemptStart, parent: Context) {
     this.recorder = recorder;
-    const attributes: Record<string, string | number | boolean> = {
-      [S.ATTR_GEN_AI_OPERATION_NAME]: start.operation,
-      [S.ATTR_GEN_AI_PROVIDER_NAME]: start.providerName,
-      [S.ATTR_GEN_AI_REQUEST_MODEL]: start.model,
-      [S.ATTR_GEN_AI_REQUEST_STREAM]: start.stream,
-      [S.ATTR_SERVER_ADDRESS]: start.serverAddress,
-      [S.ATTR_SWITCHYARD_PROVIDER]: start.provider,
-    };
-    if (start.serverPort !== undefined) attributes[S.ATTR_SERVER_PORT] = start.serverPort;
+    this.start = start;
+    // Attributes are all set at the end, in span-attributes.ts order (the start's first).
     this.span = recorder.tracer.startSpan(
       `${start.operation} ${start.model}`,
-      { kind: SpanKind.CLIENT, startTime: start.startedAtMs, attributes },
+      { kind: SpanKind.CLIENT, startTime: start.startedAtMs },
       parent,
     );
     const sc = this.span.spanContext();
@@ -227,7 +200,10 @@ class AttemptSpan implements AttemptHandle {
     this.ended = true;
     this.recorder.openSpans--;
     const span = this.span;
-    if (span.isRecording()) setAttemptAttributes(span, record);
+    if (span.isRecording()) {
+      writeAttemptAttributes(spanWriter(span), this.start, record);
+      setErrorStatus(span, record.outcome, record.errorType);
+    }
     span.end(record.startedAtMs + record.durationMs);
   }
 }
@@ -239,40 +215,4 @@ function w3cHeaders(sc: SpanContext): Record<string, string> {
   const traceparent = `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & TRACE_FLAG_SAMPLED}`;
   const tracestate = sc.traceState?.serialize();
   return tracestate ? { traceparent, tracestate } : { traceparent };
-}
-
-function setAttemptAttributes(span: Span, a: AttemptRecord): void {
-  span.setAttribute(S.ATTR_SWITCHYARD_ATTEMPT_INDEX, a.index);
-  span.setAttribute(S.ATTR_SWITCHYARD_ATTEMPT_TARGET_INDEX, a.targetIndex);
-  span.setAttribute(S.ATTR_SWITCHYARD_ATTEMPT_TRY, a.tryNumber);
-  if (a.responseModel !== undefined) span.setAttribute(S.ATTR_GEN_AI_RESPONSE_MODEL, a.responseModel);
-  if (a.responseId !== undefined) span.setAttribute(S.ATTR_GEN_AI_RESPONSE_ID, a.responseId);
-  if (a.finishReasons !== undefined) {
-    span.setAttribute(S.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, a.finishReasons);
-  }
-  const u = a.usage;
-  if (u !== undefined) {
-    if (u.inputTokens !== undefined) span.setAttribute(S.ATTR_GEN_AI_USAGE_INPUT_TOKENS, u.inputTokens);
-    if (u.outputTokens !== undefined) {
-      span.setAttribute(S.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, u.outputTokens);
-    }
-    if (u.cacheReadTokens !== undefined) {
-      span.setAttribute(S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, u.cacheReadTokens);
-    }
-    if (u.cacheWriteTokens !== undefined) {
-      span.setAttribute(S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, u.cacheWriteTokens);
-    }
-    if (u.reasoningTokens !== undefined) {
-      span.setAttribute(S.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, u.reasoningTokens);
-    }
-  }
-  if (a.timeToFirstChunkMs !== undefined) {
-    span.setAttribute(S.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, a.timeToFirstChunkMs / 1000);
-  }
-  if (a.httpStatus !== undefined) span.setAttribute(S.ATTR_HTTP_RESPONSE_STATUS_CODE, a.httpStatus);
-  if (a.costUsd !== null) span.setAttribute(S.ATTR_SWITCHYARD_COST_USD, a.costUsd);
-  if (a.outcome === 'error') {
-    if (a.errorType !== undefined) span.setAttribute(S.ATTR_ERROR_TYPE, a.errorType);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: a.errorType ?? S.OUTCOME_ERROR });
-  }
 }

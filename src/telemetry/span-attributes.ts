@@ -4,10 +4,10 @@ import type { AttemptStart } from './recorder-types.js';
 import * as S from './semconv.js';
 
 /**
- * The attributes of the lean SERVER and CLIENT spans: the same keys, values and order as
- * recorder.ts sets them on SDK spans, written once here and handed one by one to a writer, so each
- * output (OTLP JSON, the ClickHouse `otel_traces` map, an Attributes object for ReadableSpans)
- * encodes them straight away instead of building an object and walking it.
+ * The attributes of the SERVER and CLIENT spans, listed once for both span paths: handed one by
+ * one to a writer, so each output (OTLP JSON, the ClickHouse `otel_traces` map, an Attributes object
+ * for ReadableSpans, or Span.setAttribute on the SDK path in recorder.ts) takes them straight away
+ * instead of building an object and walking it.
  *
  * Writers get every key at most once, in order; a null or undefined value means "not set" (the SDK's
  * setAttribute skips those), and a writer must skip it.
@@ -16,7 +16,7 @@ export interface AttributeWriter {
   attr(key: string, value: AttributeValue | null | undefined): void;
 }
 
-/** The SERVER span's attributes (recorder.ts CallSpan: start attributes, then setCallAttributes). */
+/** The SERVER span's attributes, in order (both span paths write them through this list). */
 export function writeCallAttributes(w: AttributeWriter, method: string, path: string, r: CallRecord, captureContent: boolean): void {
   w.attr(S.ATTR_HTTP_REQUEST_METHOD, method);
   w.attr(S.ATTR_URL_PATH, path);
@@ -47,7 +47,7 @@ export function writeCallAttributes(w: AttributeWriter, method: string, path: st
   if (r.outcome === 'error') w.attr(S.ATTR_ERROR_TYPE, r.errorType);
 }
 
-/** The CLIENT span's attributes (recorder.ts AttemptSpan: start attributes, then setAttemptAttributes). */
+/** The CLIENT span's attributes, in order (both span paths write them through this list). */
 export function writeAttemptAttributes(w: AttributeWriter, start: AttemptStart, r: AttemptRecord): void {
   w.attr(S.ATTR_GEN_AI_OPERATION_NAME, start.operation);
   w.attr(S.ATTR_GEN_AI_PROVIDER_NAME, start.providerName);

@@ -274,6 +274,11 @@ describe('fast front', () => {
     try {
       const slow = await raw(Buffer.from('POST /fast HTTP/1.1\r\nHost: x\r\n'));
       assert.match(slow.text, /^HTTP\/1\.1 408 /);
+      assert.match(slow.text, /connection: close/);
+      assert.match(
+        slow.text,
+        /\{"error":\{"message":"The request was not received in time\.","type":"invalid_request_error","param":null,"code":"request_timeout"\}\}$/,
+      );
       assert.equal(slow.closed, true);
       const idle = await raw(Buffer.from(post('/fast', '{}')), undefined, () => false);
       assert.match(idle.text, /^HTTP\/1\.1 200 /);

@@ -289,15 +289,15 @@ class Connection implements ResponseSocketOwner {
     socket.resume();
   }
 
+  /** A head or body that did not arrive in time: 408 through the one error renderer, then close. */
   private timedOut(): void {
-    this.forget();
-    const body =
-      '{"error":{"message":"The request was not received in time.","type":"invalid_request_error","param":null,"code":"request_timeout"}}';
-    this.socket.end(
-      `HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
-      'latin1',
-    );
-    this.socket.setTimeout(5000, () => this.socket.destroy());
+    const error = new GatewayError({
+      kind: 'invalid_request',
+      status: 408,
+      code: 'request_timeout',
+      message: 'The request was not received in time.',
+    });
+    new FastResponder(this).sendError(error, true);
   }
 
   /** The client half-closed: as node:http does (httpAllowHalfOpen off), that ends the exchange. */
