@@ -4,10 +4,10 @@
  * a long stream are plain deltas; not parsing them is the largest saving on the streaming path.
  *
  * `OBSERVED_KEYS` is the definition. `ObservedKeyScan` answers the same question for many
- * events of one upstream read at once: it looks for each key once over the whole read (a native
- * substring search from a rare character), and checks the few candidates by hand, so a plain
- * delta costs no regex and no string of its own. `test/unit/providers/observed-keys.test.ts`
- * holds the two to the same answers.
+ * events of one upstream read at once: one regex pass over the whole read finds the candidates
+ * (by each key's rare tail, with the not-null check inside the regex), and the few candidates are
+ * checked by hand, so a plain delta costs no regex call and no string of its own.
+ * `test/unit/providers/observed-keys.test.ts` holds the two to the same answers.
  */
 export const OBSERVED_KEYS = /"(?:error|finish_reason|usage)"\s*:\s*(?!null)|"choices"\s*:\s*\[\s*\]/;
 
@@ -41,19 +41,20 @@ function emptyChoices(text: string, at: number, start: number, end: number): boo
 }
 
 /**
- * Needles start at a character that is rare in chunk JSON, so the search skips most bytes; each
- * hit is checked against the full key. `head` is how far the key starts before the needle.
+ * One regex finds every place where an observed key may start, by the key's rare tail (so the
+ * engine skips most bytes natively), with the `\s*:\s*(?!null)` check inside the regex: the
+ * `"finish_reason":null` of every plain delta is rejected without a call back into JavaScript.
+ * Each match is then checked by hand against the full key, within the range asked about.
+ * Alternatives, by their first character: `_` finish_reason, `u` usage, `r` error, `[` choices.
  */
-const NEEDLES = [
-  { needle: '_reason"', key: '"finish_reason"', head: 7 },
-  { needle: 'usage"', key: '"usage"', head: 1 },
-  { needle: 'rror"', key: '"error"', head: 2 },
-  { needle: '[', key: '', head: 0 },
-] as const;
+const CANDIDATES = /_reason"\s*:\s*(?!null)|usage"\s*:\s*(?!null)|rror"\s*:\s*(?!null)|\[\s*\]/g;
 
-function candidate(text: string, n: number, at: number, start: number, end: number): boolean {
-  const k = NEEDLES[n] as (typeof NEEDLES)[number];
-  if (k.key === '') return emptyChoices(text, at, start, end);
+const KEYS = { 0x5f: { key: '"finish_reason"', head: 7 }, 0x75: { key: '"usage"', head: 1 }, 0x72: { key: '"error"', head: 2 } } as const;
+
+/** Is the candidate at `at` (its first character `first`) an observed key within `[start, end)`? */
+function confirmed(text: string, first: number, at: number, start: number, end: number): boolean {
+  if (first === 0x5b) return emptyChoices(text, at, start, end);
+  const k = KEYS[first as keyof typeof KEYS];
   const keyStart = at - k.head;
   const keyEnd = keyStart + k.key.length;
   return keyStart >= start && keyEnd <= end && text.startsWith(k.key, keyStart) && valueNotNull(text, keyEnd, end);
@@ -61,40 +62,37 @@ function candidate(text: string, n: number, at: number, start: number, end: numb
 
 /**
  * `OBSERVED_KEYS.test(text.slice(start, end))` for many ranges of one text, in increasing order
- * and without line breaks: each needle's search resumes where the last range left it. A class,
- * not a closure: one is made per upstream read, and closures over the read's text made V8 keep
- * those texts alive through minor GCs.
+ * and without line breaks: the search resumes where the last range left it, so one upstream read
+ * costs about one native pass of the regex. A class, not a closure: one is made per upstream
+ * read, and closures over the read's text made V8 keep those texts alive through minor GCs.
  */
 export class ObservedKeyScan {
-  /** Next hit of each needle at or after the last range asked; -2 = not searched yet, -1 = none. */
-  private n0 = -2;
-  private n1 = -2;
-  private n2 = -2;
-  private n3 = -2;
+  /** Index of the next candidate at or after the last range asked; -2 = not searched yet, -1 = none. */
+  private next = -2;
+  /** First character of that candidate. */
+  private first = 0;
 
   constructor(readonly text: string) {}
 
   test(start: number, end: number): boolean {
-    this.n0 = this.find(0, this.n0, start, end);
-    if (this.n0 !== -1 && this.n0 < end) return true;
-    this.n1 = this.find(1, this.n1, start, end);
-    if (this.n1 !== -1 && this.n1 < end) return true;
-    this.n2 = this.find(2, this.n2, start, end);
-    if (this.n2 !== -1 && this.n2 < end) return true;
-    this.n3 = this.find(3, this.n3, start, end);
-    return this.n3 !== -1 && this.n3 < end;
+    const text = this.text;
+    for (;;) {
+      if (this.next === -1) return false;
+      if (this.next < start) this.search(start);
+      else if (this.next >= end) return false;
+      else if (confirmed(text, this.first, this.next, start, end)) return true;
+      else this.search(this.next + 1);
+    }
   }
 
-  /** The first hit of needle `n` at or after `start` that is a match within the range, or the first hit after the range, or -1. */
-  private find(n: number, from: number, start: number, end: number): number {
-    if (from === -1) return -1;
-    const text = this.text;
-    const needle = (NEEDLES[n] as (typeof NEEDLES)[number]).needle;
-    let at = from < start ? text.indexOf(needle, start) : from;
-    while (at !== -1 && at < end) {
-      if (candidate(text, n, at, start, end)) return at;
-      at = text.indexOf(needle, at + 1);
+  private search(from: number): void {
+    CANDIDATES.lastIndex = from;
+    const m = CANDIDATES.exec(this.text);
+    if (m === null) {
+      this.next = -1;
+      return;
     }
-    return at;
+    this.next = m.index;
+    this.first = this.text.charCodeAt(m.index);
   }
 }
