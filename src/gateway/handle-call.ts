@@ -2,8 +2,9 @@ import type { CallRecord, Operation } from '../core/call-record.js';
 import { monoMs, monoToEpoch } from '../core/clock.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { newCallId } from '../core/ids.js';
-import { sumUsage } from '../core/usage.js';
+import { type Usage, sumUsage } from '../core/usage.js';
 import type { Config } from '../config/types.js';
+import type { CallStart } from '../telemetry/recorder-types.js';
 import type { AppResponder } from './app-responder.js';
 import type { GatewayDeps } from './deps.js';
 import { FEATURE_HEADER, identifyFeature } from './identify-feature.js';
@@ -39,14 +40,12 @@ function bearer(h: IncomingCall['headers']): string | undefined {
  * nothing was committed to the app (the server renders it), or undefined when the response is done.
  */
 export async function handleCall(deps: GatewayDeps, config: Config, call: IncomingCall): Promise<GatewayError | undefined> {
-  const handle = deps.recorder.startCall({
-    operation: call.operation,
-    method: call.method,
-    path: call.path,
-    ...(header(call.headers, 'traceparent') ? { traceparent: header(call.headers, 'traceparent') as string } : {}),
-    ...(header(call.headers, 'tracestate') ? { tracestate: header(call.headers, 'tracestate') as string } : {}),
-    startedAtMs: monoToEpoch(call.receivedAt),
-  });
+  const start: CallStart = { operation: call.operation, method: call.method, path: call.path, startedAtMs: monoToEpoch(call.receivedAt) };
+  const traceparent = header(call.headers, 'traceparent');
+  if (traceparent) start.traceparent = traceparent;
+  const tracestate = header(call.headers, 'tracestate');
+  if (tracestate) start.tracestate = tracestate;
+  const handle = deps.recorder.startCall(start);
   const requestedModel = typeof call.body.model === 'string' ? call.body.model : '';
   const stream = call.operation === 'chat' && call.body.stream === true;
   let route: Route | undefined;
@@ -87,11 +86,17 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
   const attempts = outcome?.attempts ?? [];
   const lastAttempt = attempts[attempts.length - 1];
   const latencyMs = monoMs() - call.receivedAt;
-  const upstreamMs = attempts.reduce((s, a) => s + a.durationMs, 0);
-  const usage = sumUsage(attempts.map((a) => a.usage));
-  const costs = attempts.filter((a) => a.usage);
+  let upstreamMs = 0;
+  let retryCount = 0;
   // No tokens reported by any attempt: nothing billed (0). A reported usage with an unknown price: null.
-  const costUsd = costs.some((a) => a.costUsd === null) ? null : costs.reduce((s, a) => s + (a.costUsd as number), 0);
+  let costUsd: number | null = 0;
+  const usages: (Usage | undefined)[] = [];
+  for (const a of attempts) {
+    upstreamMs += a.durationMs;
+    if (a.tryNumber > 1) retryCount++;
+    usages.push(a.usage);
+    if (a.usage) costUsd = costUsd === null || a.costUsd === null ? null : costUsd + a.costUsd;
+  }
   const committed = call.responder.committed;
   const status = error ? (committed ? 200 : error.status) : 200;
   const record: CallRecord = {
@@ -108,22 +113,23 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
     finalProvider: lastAttempt?.provider ?? '',
     finalModel: lastAttempt?.model ?? '',
     outcome: error ? 'error' : 'ok',
-    ...(error ? { errorType: error.kind } : {}),
     httpStatus: status,
     attemptCount: attempts.length,
-    retryCount: attempts.filter((a) => a.tryNumber > 1).length,
+    retryCount,
     fallbackPath: outcome?.fallbackPath ?? [],
     latencyMs,
-    ...(outcome?.last?.ttfcMs !== undefined ? { timeToFirstChunkMs: firstChunkSinceArrival(call.receivedAt, outcome) } : {}),
     overheadMs: Math.max(0, latencyMs - upstreamMs - (outcome?.backoffMs ?? 0)),
-    usage,
+    usage: sumUsage(usages),
     costUsd,
     priceTableVersion: deps.priceTableVersion,
     configHash: config.hash,
     resource: deps.resource,
     attempts,
-    ...(config.telemetry.captureContent ? { content: captured(call.body, outcome) } : {}),
   };
+  // Optional fields are set only when present (no `...(x ? {x} : {})` spreads on the hot path).
+  if (error) record.errorType = error.kind;
+  if (outcome?.last?.ttfcMs !== undefined) record.timeToFirstChunkMs = firstChunkSinceArrival(call.receivedAt, outcome);
+  if (config.telemetry.captureContent) record.content = captured(call.body, outcome);
   handle.end(record);
   return error && !committed ? error : undefined;
 }

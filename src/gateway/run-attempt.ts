@@ -4,7 +4,7 @@ import { GatewayError } from '../core/errors.js';
 import { epochMs, monoMs } from '../core/clock.js';
 import type { Target } from '../config/types.js';
 import type { ProviderAdapter, ResponseFacts } from '../providers/types.js';
-import type { CallHandle } from '../telemetry/recorder-types.js';
+import type { AttemptStart, CallHandle } from '../telemetry/recorder-types.js';
 import type { AppResponder } from './app-responder.js';
 import type { GatewayDeps } from './deps.js';
 import { redactSecrets } from './redact.js';
@@ -45,16 +45,17 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   const url = endpointOf(provider.baseUrl);
   const startedAtMs = epochMs();
   const t0 = monoMs();
-  const handle = a.call.startAttempt({
+  const start: AttemptStart = {
     operation: a.operation,
     provider: provider.name,
     providerName: provider.profile.genAiProviderName,
     model: target.model,
     stream: a.stream,
     serverAddress: url.hostname,
-    ...(url.port ? { serverPort: Number(url.port) } : {}),
     startedAtMs,
-  });
+  };
+  if (url.port !== undefined) start.serverPort = url.port;
+  const handle = a.call.startAttempt(start);
 
   const controller = new UpstreamAbort();
   const onClientAbort = () => controller.abort(new GatewayError({ kind: 'client_aborted', message: 'The client closed the connection.' }));
@@ -156,30 +157,36 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
     provider: provider.name,
     providerName: provider.profile.genAiProviderName,
     model: target.model,
-    ...(facts?.responseModel ? { responseModel: facts.responseModel } : {}),
-    ...(facts?.responseId ? { responseId: facts.responseId } : {}),
-    ...(facts?.finishReasons?.length ? { finishReasons: facts.finishReasons } : {}),
     startedAtMs,
     durationMs,
-    ...(ttfcMs !== undefined ? { timeToFirstChunkMs: ttfcMs } : {}),
-    ...(status !== undefined ? { httpStatus: status } : {}),
     outcome: error ? 'error' : 'ok',
-    ...(error ? { errorType: error.kind } : {}),
-    ...(usage ? { usage } : {}),
-    costUsd: usage
-      ? deps.cost({
-          provider: provider.name,
-          providerName: provider.profile.genAiProviderName,
-          model: facts?.responseModel ?? target.model,
-          usage,
-        })
-      : null,
+    costUsd: null,
     serverAddress: url.hostname,
-    ...(url.port ? { serverPort: Number(url.port) } : {}),
     spanId: handle.spanId,
   };
+  // Optional fields are set only when present (no `...(x ? {x} : {})` spreads on the hot path).
+  if (facts?.responseModel) record.responseModel = facts.responseModel;
+  if (facts?.responseId) record.responseId = facts.responseId;
+  if (facts?.finishReasons?.length) record.finishReasons = facts.finishReasons;
+  if (ttfcMs !== undefined) record.timeToFirstChunkMs = ttfcMs;
+  if (status !== undefined) record.httpStatus = status;
+  if (error) record.errorType = error.kind;
+  if (usage) {
+    record.usage = usage;
+    record.costUsd = deps.cost({
+      provider: provider.name,
+      providerName: provider.profile.genAiProviderName,
+      model: facts?.responseModel ?? target.model,
+      usage,
+    });
+  }
+  if (url.port !== undefined) record.serverPort = url.port;
   handle.end(record);
-  return { record, startedMono: t0, ...(error ? { error } : {}), ...(facts ? { facts } : {}), ...(ttfcMs !== undefined ? { ttfcMs } : {}) };
+  const result: AttemptResult = { record, startedMono: t0 };
+  if (error) result.error = error;
+  if (facts) result.facts = facts;
+  if (ttfcMs !== undefined) result.ttfcMs = ttfcMs;
+  return result;
 }
 
 function asAttemptError(e: unknown, signal: UpstreamAbort): GatewayError {
@@ -192,13 +199,13 @@ function asAttemptError(e: unknown, signal: UpstreamAbort): GatewayError {
   return new GatewayError({ kind: 'upstream_truncated', message: `The provider's response broke off (${name}).` });
 }
 
-const endpoints = new Map<string, { hostname: string; port: string }>();
+const endpoints = new Map<string, { hostname: string; port: number | undefined }>();
 /** Parsed once per base URL (the hot path must not parse a URL per attempt). */
-function endpointOf(baseUrl: string): { hostname: string; port: string } {
+function endpointOf(baseUrl: string): { hostname: string; port: number | undefined } {
   let e = endpoints.get(baseUrl);
   if (!e) {
     const u = new URL(baseUrl);
-    e = { hostname: u.hostname, port: u.port };
+    e = { hostname: u.hostname, port: u.port ? Number(u.port) : undefined };
     if (endpoints.size < 1000) endpoints.set(baseUrl, e);
   }
   return e;

@@ -51,7 +51,8 @@ export class UpstreamClient {
   }
 
   async send(req: UpstreamRequest, opts: SendOptions): Promise<UpstreamResponse> {
-    const headers = opts.extraHeaders ? { ...req.headers, ...opts.extraHeaders } : req.headers;
+    const headers = req.headers;
+    if (opts.extraHeaders) for (const name in opts.extraHeaders) headers[name] = opts.extraHeaders[name] as string;
     try {
       const res = await request(req.url, {
         method: req.method,

@@ -72,6 +72,7 @@ export interface UpstreamRequest {
   /** Absolute URL. */
   url: string;
   method: 'POST' | 'GET';
+  /** A fresh object per request: the upstream client adds the trace propagation headers to it. */
   headers: Record<string, string>;
   body: Buffer | string;
   stream: boolean;

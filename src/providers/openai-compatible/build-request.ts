@@ -4,17 +4,29 @@ import type { BuildRequestInput, ResolvedProvider, UpstreamRequest } from '../ty
 
 const PATHS = { chat: '/chat/completions', embeddings: '/embeddings' } as const;
 
-function authHeaders(provider: ResolvedProvider, clientKey: string | undefined): Record<string, string> {
-  const key = provider.forwardClientKey ? clientKey : provider.apiKey();
-  if (!key) return {};
-  switch (provider.profile.auth) {
-    case 'bearer':
-      return { authorization: `Bearer ${key}` };
-    case 'x-api-key':
-      return { 'x-api-key': key };
-    case 'x-goog-api-key':
-      return { 'x-goog-api-key': key };
+const AUTH_HEADER = { bearer: 'authorization', 'x-api-key': 'x-api-key', 'x-goog-api-key': 'x-goog-api-key' } as const;
+
+/**
+ * What is the same on every request to a provider, made once per provider object (a config reload
+ * makes new ones): the headers (profile's, provider's, content type) and the endpoint URLs (base
+ * URL without trailing slashes + the operation's path).
+ */
+interface ProviderStatics {
+  headers: Readonly<Record<string, string>>;
+  urls: Readonly<Record<keyof typeof PATHS, string>>;
+}
+const STATICS = new WeakMap<ResolvedProvider, ProviderStatics>();
+function staticsOf(provider: ResolvedProvider): ProviderStatics {
+  let st = STATICS.get(provider);
+  if (!st) {
+    const base = provider.baseUrl.replace(/\/+$/, '');
+    st = {
+      headers: { ...provider.profile.headers, ...provider.headers, 'content-type': 'application/json' },
+      urls: { chat: `${base}${PATHS.chat}`, embeddings: `${base}${PATHS.embeddings}` },
+    };
+    STATICS.set(provider, st);
   }
+  return st;
 }
 
 /** True when the app itself asked for the usage chunk. */
@@ -52,15 +64,13 @@ export function buildOpenAiRequest(input: BuildRequestInput): UpstreamRequest {
     outBody = JSON.stringify(next);
   }
 
-  const headers: Record<string, string> = {
-    ...provider.profile.headers,
-    ...provider.headers,
-    'content-type': 'application/json',
-    accept: stream ? 'text/event-stream' : 'application/json',
-    ...authHeaders(provider, input.clientKey),
-  };
+  const statics = staticsOf(provider);
+  const headers: Record<string, string> = { ...statics.headers };
+  headers.accept = stream ? 'text/event-stream' : 'application/json';
+  const key = provider.forwardClientKey ? input.clientKey : provider.apiKey();
+  if (key) headers[AUTH_HEADER[provider.profile.auth]] = provider.profile.auth === 'bearer' ? `Bearer ${key}` : key;
   return {
-    url: `${provider.baseUrl.replace(/\/+$/, '')}${PATHS[operation]}`,
+    url: statics.urls[operation],
     method: 'POST',
     headers,
     body: outBody,

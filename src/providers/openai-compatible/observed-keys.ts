@@ -49,15 +49,24 @@ function emptyChoices(text: string, at: number, start: number, end: number): boo
  */
 const CANDIDATES = /_reason"\s*:\s*(?!null)|usage"\s*:\s*(?!null)|rror"\s*:\s*(?!null)|\[\s*\]/g;
 
-const KEYS = { 0x5f: { key: '"finish_reason"', head: 7 }, 0x75: { key: '"usage"', head: 1 }, 0x72: { key: '"error"', head: 2 } } as const;
+/** `key` starts at `keyStart` and is followed by a value that is not null, all within `[start, end)`. */
+function keyNotNull(text: string, key: string, keyStart: number, start: number, end: number): boolean {
+  const keyEnd = keyStart + key.length;
+  return keyStart >= start && keyEnd <= end && text.startsWith(key, keyStart) && valueNotNull(text, keyEnd, end);
+}
 
 /** Is the candidate at `at` (its first character `first`) an observed key within `[start, end)`? */
 function confirmed(text: string, first: number, at: number, start: number, end: number): boolean {
-  if (first === 0x5b) return emptyChoices(text, at, start, end);
-  const k = KEYS[first as keyof typeof KEYS];
-  const keyStart = at - k.head;
-  const keyEnd = keyStart + k.key.length;
-  return keyStart >= start && keyEnd <= end && text.startsWith(k.key, keyStart) && valueNotNull(text, keyEnd, end);
+  switch (first) {
+    case 0x5f: // _reason"
+      return keyNotNull(text, '"finish_reason"', at - 7, start, end);
+    case 0x75: // usage"
+      return keyNotNull(text, '"usage"', at - 1, start, end);
+    case 0x72: // rror"
+      return keyNotNull(text, '"error"', at - 2, start, end);
+    default: // [
+      return emptyChoices(text, at, start, end);
+  }
 }
 
 /**
