@@ -63,6 +63,30 @@ export function renderMarkdown(r: BenchResults): string {
       `| ${x.mode} | ${x.concurrency} | ${f(x.sidecarVsBare, 2)} | ${f(x.sidecarChVsBare, 2)} | ${f(x.chOnVsOff, 2)} | ${f(x.sidecarVsBareCpu, 2)} | ${f(x.chOnVsOffCpu, 2)} |`,
     );
   }
+  if (r.targets.includes('sidecar-ch')) {
+    out.push('');
+    out.push('## The load core with ClickHouse on');
+    out.push('');
+    out.push(
+      'CPU per request on the load core (load generator, mock upstream, OTLP receiver and ClickHouse), and the part of it that is the ClickHouse server ingesting the rows. ' +
+        'The load core can drive at most 1 000 000 ÷ (load-core µs per request) requests per second; when that ceiling is below the sidecar\'s own throughput with ClickHouse off, "CH on ÷ CH off" by req/s measures this machine, not the sidecar.',
+    );
+    out.push('');
+    out.push(
+      '| mode | conc | load-core µs/req, CH off | load-core µs/req, CH on | of which ClickHouse µs/req | load-core ceiling, CH on (req/s) | sidecar req/s, CH off |',
+    );
+    out.push('|---|---:|---:|---:|---:|---:|---:|');
+    for (const mode of ['non-stream', 'stream'] as const) {
+      for (const c of r.options.concurrency) {
+        const off = findCell(r.cells, 'sidecar', mode, c)?.median;
+        const on = findCell(r.cells, 'sidecar-ch', mode, c)?.median;
+        if (!off || !on) continue;
+        out.push(
+          `| ${mode} | ${c} | ${f(off.loadCpuUsPerReq, 0)} | ${f(on.loadCpuUsPerReq, 0)} | ${f(on.clickhouseCpuUsPerReq, 0)} | ${f(1e6 / on.loadCpuUsPerReq, 0)} | ${f(off.rps, 0)} |`,
+        );
+      }
+    }
+  }
   out.push('');
   out.push(`## Added p50 latency vs the direct call (concurrency ${Math.min(...r.options.concurrency)})`);
   out.push('');

@@ -19,6 +19,10 @@ export interface CellRun extends LoadResult {
   proxyCoreBusy: number;
   /** Busy share of the load core (load generator + mock upstream + OTLP receiver + ClickHouse) in the window. */
   loadCoreBusy: number;
+  /** CPU on the load core per completed request (µs): load generator, mock upstream, OTLP receiver and ClickHouse. */
+  loadCpuUsPerReq: number;
+  /** CPU of the ClickHouse server per completed request (µs), inside loadCpuUsPerReq; NaN without ClickHouse. */
+  clickhouseCpuUsPerReq: number;
   /** Busy share of the proxy core spent by processes outside the bench (NaN when unpinned). */
   proxyCoreOther: number;
   /** Busy share of the load core spent by processes outside the bench. */
@@ -36,6 +40,8 @@ export interface CellMedian {
   proxyCpuUsPerReq: number;
   proxyCoreBusy: number;
   loadCoreBusy: number;
+  loadCpuUsPerReq: number;
+  clickhouseCpuUsPerReq: number;
   proxyCoreOther: number;
   loadCoreOther: number;
   steal: number;
@@ -136,6 +142,8 @@ export function medianOf(runs: readonly CellRun[]): CellMedian {
     proxyCpuUsPerReq: m((r) => r.proxyCpuUsPerReq),
     proxyCoreBusy: m((r) => r.proxyCoreBusy),
     loadCoreBusy: m((r) => r.loadCoreBusy),
+    loadCpuUsPerReq: m((r) => r.loadCpuUsPerReq),
+    clickhouseCpuUsPerReq: m((r) => r.clickhouseCpuUsPerReq),
     proxyCoreOther: m((r) => r.proxyCoreOther),
     loadCoreOther: m((r) => r.loadCoreOther),
     steal: m((r) => r.steal),

@@ -135,8 +135,18 @@ async function incremental(t: Target, probes: number): Promise<IncrementalResult
   };
 }
 
-async function measureCell(t: Target, mode: Mode, concurrency: number, o: BenchOptions, loadPids: readonly number[]): Promise<CellRun> {
+async function measureCell(
+  t: Target,
+  mode: Mode,
+  concurrency: number,
+  o: BenchOptions,
+  loadPids: readonly number[],
+  clickhousePid: number | undefined,
+): Promise<CellRun> {
+  const chCpu = () => (clickhousePid === undefined ? Number.NaN : cpuSecondsOf(clickhousePid));
   const marks = {
+    ch0: 0,
+    ch1: 0,
     proxy0: 0,
     proxy1: 0,
     load0: 0,
@@ -161,12 +171,14 @@ async function measureCell(t: Target, mode: Mode, concurrency: number, o: BenchO
       marks.t0 = performance.now();
       marks.proxy0 = t.proc ? t.proc.cpuSeconds() : Number.NaN;
       marks.load0 = loadCpu();
+      marks.ch0 = chCpu();
       marks.cores0 = coreTimes();
     },
     onWindowEnd: () => {
       marks.t1 = performance.now();
       marks.proxy1 = t.proc ? t.proc.cpuSeconds() : Number.NaN;
       marks.load1 = loadCpu();
+      marks.ch1 = chCpu();
       marks.cores1 = coreTimes();
     },
   });
@@ -185,6 +197,8 @@ async function measureCell(t: Target, mode: Mode, concurrency: number, o: BenchO
     ...r,
     proxyCpuUsPerReq: r.requests > 0 ? (proxyCpu * 1e6) / r.requests : Number.NaN,
     proxyCoreBusy: proxyCpu / wall,
+    loadCpuUsPerReq: r.requests > 0 ? (loadUsed * 1e6) / r.requests : Number.NaN,
+    clickhouseCpuUsPerReq: r.requests > 0 ? ((marks.ch1 - marks.ch0) * 1e6) / r.requests : Number.NaN,
     loadCoreBusy: loadUsed / wall,
     proxyCoreOther: Math.max(0, coreDelta(o.proxyCore, 'busy') - (t.proc ? proxyCpu : 0)) / wall,
     loadCoreOther: Math.max(0, coreDelta(o.loadCore, 'busy') - loadUsed) / wall,
@@ -327,7 +341,7 @@ async function main(): Promise<void> {
         for (const c of o.concurrency) {
           for (const t of targets) {
             n++;
-            const run = await measureCell(t, mode, c, o, loadPids);
+            const run = await measureCell(t, mode, c, o, loadPids, clickhouse?.pid);
             let cell = cells.find((x) => x.target === t.name && x.mode === mode && x.concurrency === c);
             if (!cell) {
               cell = { target: t.name, mode, concurrency: c, runs: [], median: medianOf([]) };

@@ -36,7 +36,9 @@ test('bench --quick measures every cell and writes the report', { timeout: 150_0
   const run = await runQuickBench();
   assert.equal(run.code, 0, `bench exited ${run.code}:\n${run.stderr}`);
   const r = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8')) as BenchResults;
-  assert.ok(readFileSync(join(out, 'quick.md'), 'utf8').includes('| mode | conc | target | req/s |'));
+  const md = readFileSync(join(out, 'quick.md'), 'utf8');
+  assert.ok(md.includes('| mode | conc | target | req/s |'));
+  assert.ok(md.includes('## The load core with ClickHouse on'));
 
   assert.deepEqual(r.targets, ['direct', 'bare', 'sidecar', 'sidecar-ch']);
   assert.deepEqual(r.options.concurrency, [1, 16, 64]);
@@ -53,6 +55,9 @@ test('bench --quick measures every cell and writes the report', { timeout: 150_0
           assert.ok(Number.isFinite(v) && v > 0, `${name}: ${k} = ${v}`);
         }
         if (target !== 'direct') assert.ok(m.proxyCpuUsPerReq > 0, `${name}: proxy CPU per request = ${m.proxyCpuUsPerReq}`);
+        assert.ok(m.loadCpuUsPerReq > 0, `${name}: load-core CPU per request = ${m.loadCpuUsPerReq}`);
+        if (target === 'sidecar-ch')
+          assert.ok(m.clickhouseCpuUsPerReq > 0, `${name}: ClickHouse CPU per request = ${m.clickhouseCpuUsPerReq}`);
       }
     }
   }
