@@ -135,6 +135,8 @@ export function createSseScanner(handler: SseBlockHandler): SseScanner {
     },
     end(): void {
       if (stopped) return;
+      // Nothing left over (the usual end): no parser to make.
+      if (!parser && pending.length === 0) return;
       const p = blockParser();
       for (const part of pending) deliver(p.push(part));
       pending = [];
