@@ -4,8 +4,8 @@ import { TraceState, getNumberFromEnv, getStringFromEnv } from '@opentelemetry/c
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { AttemptRecord, CallRecord } from '../core/call-record.js';
-import { type EndedSpan, type EndedSpanSink, spanTimes } from './ended-span.js';
-import { OtlpAttributesWriter, hrTimeNanos, jsonString } from './lean-otlp/encode-span-json.js';
+import { type EndedSpanSink, spanTimes } from './ended-span.js';
+import { type LeanEndedSpan, writeLeanSpan } from './lean-otlp/encode-lean-span.js';
 import type { LeanBatchSpanProcessor } from './lean-otlp/lean-span-processor.js';
 import type { AttemptHandle, AttemptStart, CallHandle, CallStart } from './recorder-types.js';
 import * as S from './semconv.js';
@@ -167,13 +167,6 @@ function stripQuery(path: string): string {
 
 // --- Handles (each is also the EndedSpan of its span once ended) ---------------------------------
 
-/** What toReadableSpan needs beyond EndedSpan. */
-interface LeanEndedSpan extends EndedSpan {
-  readonly parentFlags: number;
-  readonly parentRemote: boolean;
-  readonly traceStateObject: TraceState | undefined;
-}
-
 export class LeanCallSpan implements CallHandle, LeanEndedSpan {
   readonly traceId: string;
   readonly spanId: string;
@@ -334,15 +327,12 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
 
 // --- Emitting ------------------------------------------------------------------------------------
 
-const HAS_IS_REMOTE = 0x100;
-const IS_REMOTE = 0x200;
-
 /**
  * Hands an ended span to every output. The OTLP JSON is encoded first: if that throws (a record
  * of an unexpected shape), the span goes nowhere, as before.
  */
 function emit(out: LeanSpanOutput, span: LeanEndedSpan): void {
-  if (out.batcher !== undefined) out.batcher.enqueueJson(out.resource, LEAN_SCOPE, encodeLeanSpan(span));
+  if (out.batcher !== undefined) out.batcher.enqueue(out.resource, LEAN_SCOPE, writeLeanSpan, span);
   for (const sink of out.spanSinks) {
     try {
       sink.writeSpan(span);
@@ -361,27 +351,6 @@ function emit(out: LeanSpanOutput, span: LeanEndedSpan): void {
       }
     }
   }
-}
-
-const otlpAttributes = new OtlpAttributesWriter();
-
-/** The OTLP/JSON span object encodeSpanJson writes for the equivalent SDK span. */
-export function encodeLeanSpan(s: LeanEndedSpan): string {
-  const [start, end] = spanTimes(s.startMs, s.endMs);
-  let out = `{"traceId":"${s.traceId}","spanId":"${s.spanId}"`;
-  if (s.parentSpanId !== undefined) out += `,"parentSpanId":"${s.parentSpanId}"`;
-  if (s.traceState !== undefined) out += `,"traceState":${JSON.stringify(s.traceState)}`;
-  out += `,"name":${jsonString(s.name)},"kind":${s.kind + 1}`;
-  out += `,"startTimeUnixNano":"${hrTimeNanos(start)}","endTimeUnixNano":"${hrTimeNanos(end)}"`;
-  otlpAttributes.reset();
-  s.writeAttributes(otlpAttributes);
-  out += `,"attributes":${otlpAttributes.take()},"droppedAttributesCount":0,"events":[],"droppedEventsCount":0`;
-  out +=
-    s.errorMessage === undefined
-      ? ',"status":{"code":0}'
-      : `,"status":{"code":${SpanStatusCode.ERROR},"message":${JSON.stringify(s.errorMessage)}}`;
-  out += `,"links":[],"droppedLinksCount":0,"flags":${1 | HAS_IS_REMOTE | (s.parentRemote ? IS_REMOTE : 0)}}`;
-  return out;
 }
 
 const NO_LINKS: ReadableSpan['links'] = Object.freeze([]) as unknown as ReadableSpan['links'];

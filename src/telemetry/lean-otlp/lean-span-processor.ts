@@ -1,15 +1,19 @@
 import { type Context, diag, TraceFlags } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { encodeAttributes, encodeSpanJson } from './encode-span-json.js';
+import { writeSpanJson } from './encode-span-json.js';
+import { JsonBytes } from './json-bytes.js';
+import { type Chunk, RequestFraming } from './otlp-request-frame.js';
 import type { OtlpPoster } from './post-otlp.js';
 
 /**
  * The lean OTLP/HTTP JSON span path (SWITCHYARD_OTLP_EXPORTER=lean): a batching span processor
- * that serializes each span to OTLP JSON the moment it ends and writes the bytes straight into the
- * buffer of the batch it will go out in, then lets go of it. Nothing per span stays on the heap
- * while it waits (no span object graph, no string, no Buffer): the batch is one growing byte buffer
- * plus the offset where each span ends, and the GC sees a fraction of the work.
+ * that serializes each span to OTLP JSON the moment it ends, writing it straight into the buffer
+ * of the batch it will go out in, then lets go of it. Nothing per span stays on the heap while it
+ * waits (no span object graph, no string, no Buffer): the batch is one growing byte buffer, which
+ * starts with the request's head, plus the offset where each span ends. A full batch is posted
+ * from that buffer as it is (the tail written after the last span), and the buffer is reused once
+ * the post is over, so neither the GC nor the kernel (fresh pages) sees a new one per batch.
  *
  * Same batching semantics and OTEL_BSP_* settings as the SDK's BatchSpanProcessor: export when a
  * batch is full or `scheduledDelayMillis` after the first span, one export in flight, at most
@@ -25,17 +29,6 @@ export interface LeanBatchOptions {
   onWarn?: (message: string, fields: Record<string, unknown>) => void;
 }
 
-/**
- * Consecutive spans of one resource and scope, encoded: `bytes[0, ends[i])` holds the first i + 1
- * span objects separated by commas. At most maxExportBatchSize spans.
- */
-interface Chunk {
-  resource: Resource;
-  scope: ReadableSpan['instrumentationScope'];
-  bytes: Buffer;
-  ends: number[];
-}
-
 const MIN_CHUNK_BYTES = 64 * 1024;
 
 export class LeanBatchSpanProcessor implements SpanProcessor {
@@ -48,12 +41,16 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   private queued = 0;
   /** Size to give a new chunk's buffer: that of the last full one. */
   private chunkBytes = MIN_CHUNK_BYTES;
+  /** A buffer whose post is over, for the next chunk. */
+  private spare: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private exporting: Promise<void> | undefined;
   private droppedInBurst = 0;
   private stopped = false;
   private readonly o: LeanBatchOptions;
-  private readonly resources = new WeakMap<Resource, string>();
+  private readonly framing = new RequestFraming();
+  /** Writes each span into its chunk's buffer. */
+  private readonly writer = new JsonBytes(NO_BYTES);
 
   constructor(o: LeanBatchOptions) {
     this.o = { ...o, maxExportBatchSize: Math.max(1, Math.min(o.maxExportBatchSize, o.maxQueueSize)) };
@@ -62,19 +59,16 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnd(span: ReadableSpan): void {
-    if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.queued >= this.o.maxQueueSize) {
-      this.drop();
-      return;
-    }
-    this.enqueueJson(span.resource, span.instrumentationScope, encodeSpanJson(span));
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    this.enqueue(span.resource, span.instrumentationScope, writeSpanJson, span);
   }
 
   /**
-   * Queues one span already encoded as an OTLP/JSON span object (the lean span path encodes its
-   * spans itself). Same queue bound, drop counting and batching as onEnd.
+   * Queues one span: `encode` writes its OTLP/JSON span object straight into the buffer of the
+   * batch it will go out in. Same queue bound, drop counting and batching as onEnd. If `encode`
+   * throws, nothing is queued and the error is thrown on.
    */
-  enqueueJson(resource: Resource, scope: ReadableSpan['instrumentationScope'], json: string): void {
+  enqueue<T>(resource: Resource, scope: ReadableSpan['instrumentationScope'], encode: (w: JsonBytes, span: T) => void, span: T): void {
     if (this.stopped) return;
     if (this.queued >= this.o.maxQueueSize) {
       this.drop();
@@ -86,20 +80,26 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
     }
     let chunk = this.queue[this.queue.length - 1];
     if (chunk === undefined || chunk.resource !== resource || chunk.scope !== scope || chunk.ends.length >= this.o.maxExportBatchSize) {
-      chunk = { resource, scope, bytes: Buffer.allocUnsafeSlow(this.chunkBytes), ends: [] };
+      chunk = this.newChunk(resource, scope);
       this.queue.push(chunk);
     }
     const n = chunk.ends.length;
-    let at = n === 0 ? 0 : (chunk.ends[n - 1] as number);
-    const need = at + 1 + json.length * 3;
-    if (need > chunk.bytes.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(need, chunk.bytes.length * 2));
-      chunk.bytes.copy(grown, 0, 0, at);
-      chunk.bytes = grown;
+    const w = this.writer;
+    w.reset(chunk.bytes, n === 0 ? chunk.start : (chunk.ends[n - 1] as number));
+    try {
+      if (n > 0) w.byte(COMMA);
+      encode(w, span);
+    } catch (err) {
+      // What was written past the last span's end is not part of the chunk.
+      chunk.bytes = w.buf;
+      w.reset(NO_BYTES, 0);
+      if (n === 0) this.queue.pop();
+      throw err;
     }
-    if (n > 0) chunk.bytes[at++] = COMMA;
-    at += chunk.bytes.write(json, at, 'utf8');
-    chunk.ends.push(at);
+    // The writer may have moved the chunk to a bigger buffer.
+    chunk.bytes = w.buf;
+    chunk.ends.push(w.pos);
+    w.reset(NO_BYTES, 0);
     if (n + 1 === this.o.maxExportBatchSize) this.chunkBytes = Math.max(MIN_CHUNK_BYTES, chunk.bytes.length);
     this.queued++;
     this.maybeExport();
@@ -113,12 +113,34 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
     if (this.stopped) return;
     await this.flushAll();
     this.stopped = true;
+    this.spare = undefined;
     await this.o.poster.close();
   }
 
   private drop(): void {
     this.dropped++;
     this.droppedInBurst++;
+  }
+
+  /**
+   * An empty chunk: a buffer (the spare one if it is big enough) that starts with the request's
+   * head and has room for `room` bytes of spans.
+   */
+  private newChunk(resource: Resource, scope: ReadableSpan['instrumentationScope'], room = 0): Chunk {
+    const { head } = this.framing.frame(resource, scope);
+    const size = Math.max(this.chunkBytes, head.length + Math.max(room, head.length));
+    const spare = this.spare;
+    this.spare = undefined;
+    const bytes = spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafeSlow(size);
+    bytes.set(head, 0);
+    return { resource, scope, bytes, start: head.length, ends: [], headFinal: !resource.asyncAttributesPending };
+  }
+
+  /** Keeps a whole buffer whose post is over for the next chunk. */
+  private recycle(bytes: Buffer): void {
+    if (!this.stopped && bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength && bytes.length >= this.chunkBytes) {
+      this.spare = bytes;
+    }
   }
 
   private maybeExport(): void {
@@ -149,14 +171,15 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
         left -= n;
         continue;
       }
+      // The first `left` spans go out in the chunk's buffer; the rest, which starts after the comma
+      // that followed span `left - 1`, moves to a new chunk with the same head.
       const cut = chunk.ends[left - 1] as number;
-      batch.push({ ...chunk, bytes: chunk.bytes.subarray(0, cut), ends: chunk.ends.slice(0, left) });
-      // The rest starts after the comma that followed span `left - 1`.
-      const rest = Buffer.allocUnsafeSlow(chunk.bytes.length);
-      const restLen = (chunk.ends[n - 1] as number) - cut - 1;
-      chunk.bytes.copy(rest, 0, cut + 1, cut + 1 + restLen);
-      chunk.bytes = rest;
-      chunk.ends = chunk.ends.slice(left).map((e) => e - cut - 1);
+      const last = chunk.ends[n - 1] as number;
+      batch.push({ ...chunk, ends: chunk.ends.slice(0, left) });
+      const rest = this.newChunk(chunk.resource, chunk.scope, last - cut - 1);
+      chunk.bytes.copy(rest.bytes, rest.start, cut + 1, last);
+      rest.ends = chunk.ends.slice(left).map((e) => e - cut - 1 + rest.start);
+      this.queue[0] = rest;
       left = 0;
     }
     this.queued -= this.o.maxExportBatchSize - left;
@@ -181,7 +204,16 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
 
   private async send(batch: Chunk[], spans: number): Promise<void> {
     try {
-      await withTimeout(this.o.poster.post(this.encodeRequest(batch)), this.o.exportTimeoutMillis);
+      const posted = this.o.poster.post(this.encodeRequest(batch));
+      // A buffer is reused once its post succeeded (the receiver has read it), not when the export
+      // times out or fails.
+      posted.then(
+        () => {
+          for (const c of batch) this.recycle(c.bytes);
+        },
+        () => {},
+      );
+      await withTimeout(posted, this.o.exportTimeoutMillis);
       this.exportedSpans += spans;
     } catch (err) {
       this.failedSpans += spans;
@@ -197,52 +229,21 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
     }
   }
 
-  /** `{"resourceSpans":[...]}` grouped by resource, then scope, as the official serializer does. */
+  /**
+   * The request body. A batch that is one chunk is its own body: the tail goes after its last span.
+   * Otherwise the spans are copied into a request grouped by resource and scope.
+   */
   private encodeRequest(batch: readonly Chunk[]): Buffer {
-    const byResource = new Map<Resource, Map<string, Chunk[]>>();
-    for (const c of batch) {
-      let scopes = byResource.get(c.resource);
-      if (scopes === undefined) {
-        scopes = new Map();
-        byResource.set(c.resource, scopes);
-      }
-      const key = `${c.scope.name}@${c.scope.version ?? ''}:${c.scope.schemaUrl ?? ''}`;
-      const list = scopes.get(key);
-      if (list === undefined) scopes.set(key, [c]);
-      else list.push(c);
-    }
-    const parts: Buffer[] = [Buffer.from('{"resourceSpans":[')];
-    let firstResource = true;
-    for (const [resource, scopes] of byResource) {
-      const schemaUrl = resource.schemaUrl ? resource.schemaUrl : undefined;
-      parts.push(Buffer.from(`${firstResource ? '' : ','}{"resource":${this.resourceJson(resource)},"scopeSpans":[`));
-      firstResource = false;
-      let firstScope = true;
-      for (const chunks of scopes.values()) {
-        const scope = (chunks[0] as Chunk).scope;
-        const scopeJson = JSON.stringify({ name: scope.name, version: scope.version });
-        parts.push(Buffer.from(`${firstScope ? '' : ','}{"scope":${scopeJson},"spans":[`));
-        firstScope = false;
-        chunks.forEach((c, i) => {
-          if (i > 0) parts.push(COMMA_BYTES);
-          parts.push(c.bytes.subarray(0, c.ends[c.ends.length - 1]));
-        });
-        parts.push(Buffer.from(`]${scope.schemaUrl !== undefined ? `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}` : ''}}`));
-      }
-      parts.push(Buffer.from(`]${schemaUrl !== undefined ? `,"schemaUrl":${JSON.stringify(schemaUrl)}` : ''}}`));
-    }
-    parts.push(Buffer.from(']}'));
-    return Buffer.concat(parts);
-  }
-  private resourceJson(resource: Resource): string {
-    let json = this.resources.get(resource);
-    if (json === undefined) {
-      const schemaUrl = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
-      json = `{"attributes":${encodeAttributes(resource.attributes)},"droppedAttributesCount":0${schemaUrl}}`;
-      // Resources with attributes still being detected are encoded again next time.
-      if (!resource.asyncAttributesPending) this.resources.set(resource, json);
-    }
-    return json;
+    const c = batch[0] as Chunk;
+    if (batch.length > 1 || !c.headFinal) return this.framing.request(batch);
+    const { tail } = this.framing.frame(c.resource, c.scope);
+    const w = this.writer;
+    w.reset(c.bytes, c.ends[c.ends.length - 1] as number);
+    w.bytes(tail);
+    c.bytes = w.buf;
+    const end = w.pos;
+    w.reset(NO_BYTES, 0);
+    return c.bytes.subarray(0, end);
   }
 
   private warn(message: string, fields: Record<string, unknown>): void {
@@ -252,7 +253,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
 }
 
 const COMMA = 0x2c;
-const COMMA_BYTES = Buffer.from(',');
+const NO_BYTES = Buffer.alloc(0);
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {

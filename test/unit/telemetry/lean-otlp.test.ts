@@ -10,6 +10,7 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import { createCallHistograms } from '../../../src/telemetry/call-histograms.js';
 import { LeanBatchSpanProcessor } from '../../../src/telemetry/lean-otlp/lean-span-processor.js';
 import { createOtlpPoster } from '../../../src/telemetry/lean-otlp/post-otlp.js';
+import { leanSpanOutput } from '../../../src/telemetry/lean-spans.js';
 import { createRecorder } from '../../../src/telemetry/recorder.js';
 import { type OtlpReceiver, startOtlpReceiver } from '../../support/otlp-receiver.js';
 import { attemptRecord, callRecord } from './records.js';
@@ -247,4 +248,87 @@ test('lean: spans without the sampled flag are not exported', async () => {
   const p = await postWithLean([unsampled, kept]);
   assert.equal(p.exportedSpans, 1);
   assert.equal(receiver.spans.length, 1);
+});
+
+test('lean spans: non-ASCII names and values, control characters, lone surrogates, quotes: the official body', async () => {
+  // The lean recorder writes its spans to OTLP bytes itself; the ReadableSpan-shaped copies it
+  // hands to processors go through the official exporter. Same bytes.
+  const bodies: Buffer[] = [];
+  const batch = new LeanBatchSpanProcessor({
+    poster: { post: async (b) => void bodies.push(b), close: async () => {} },
+    maxExportBatchSize: 512,
+    maxQueueSize: 2048,
+    scheduledDelayMillis: 60_000,
+    exportTimeoutMillis: 5000,
+  });
+  const readable: ReadableSpan[] = [];
+  const recorder = createRecorder({
+    tracerProvider: new BasicTracerProvider(),
+    meterProvider: new MeterProvider(),
+    histograms: createCallHistograms(),
+    sinks: [],
+    captureContent: true,
+    leanSpans: leanSpanOutput({
+      resource: resourceFromAttributes({ 'service.name': '网关-"switchyard"', 'k8s.pod.name': 'pod-\u0001-\ud800' }),
+      sampler: { parentBased: true, upperBound: 0x100000000 },
+      batcher: batch,
+      spanSinks: [],
+      processors: [{ onStart() {}, onEnd: (s) => void readable.push(s), forceFlush: async () => {}, shutdown: async () => {} }],
+    }),
+  });
+  const now = Date.now() + 0.5;
+  const call = recorder.startCall({
+    operation: 'chat',
+    method: 'POST',
+    path: '/v1/chat/completions/客服',
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    tracestate: 'vendor=ü',
+    startedAtMs: now,
+  });
+  const start = {
+    operation: 'chat' as const,
+    provider: 'qwen',
+    providerName: 'qwen',
+    model: '通义千问-max',
+    stream: true,
+    serverAddress: 'dashscope.aliyuncs.com',
+    serverPort: 443,
+    startedAtMs: now + 1,
+  };
+  const failed = attemptRecord({
+    ...start,
+    outcome: 'error',
+    errorType: 'upstream "error"\n\t\u0000\u001f \\ \ud800 错误',
+    responseModel: '通义千问-max-0919',
+    responseId: 'id-"q"\\\u2028',
+    finishReasons: ['stop', '长度', '😀', '\udc00'],
+    timeToFirstChunkMs: 12.345,
+  });
+  const h = call.startAttempt(start);
+  h.end({ ...failed, spanId: h.spanId });
+  call.end(
+    callRecord({
+      startedAtMs: now,
+      traceId: call.traceId,
+      spanId: call.spanId,
+      feature: '客服-聊天',
+      route: '客服',
+      requestedModel: '通义千问-max',
+      finalProvider: 'qwen',
+      finalModel: '通义千问-max',
+      fallbackPath: ['qwen/通义千问-max'],
+      outcome: 'error',
+      errorType: '错误 "x"',
+      configHash: 'ç',
+      content: { input: '你好 😀 \u0000 "\\', output: '\udc00\ud800 end' },
+      attempts: [failed],
+    }),
+  );
+  await batch.shutdown();
+  assert.equal(bodies.length, 1);
+  assert.equal(readable.length, 2);
+  assert.equal(String(bodies[0]), await postWithOfficial(readable));
+  const server = receiver.spans.find((s) => s.kind === 'SERVER');
+  assert.equal(server?.attributes['switchyard.feature'], '客服-聊天');
+  assert.equal(server?.attributes['switchyard.content.output'], '\udc00\ud800 end');
 });

@@ -1,0 +1,197 @@
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { AttributeWriter } from '../span-attributes.js';
+import { JsonBytes, utf8 } from './json-bytes.js';
+
+/**
+ * An OTLP/JSON `attributes` array written straight into JsonBytes, one attribute at a time
+ * (span-attributes.ts hands them over), with the bytes `JsonTraceSerializer` writes: integers as
+ * `intValue`, other numbers as `doubleValue`, arrays as `arrayValue`. Each attribute is a cached,
+ * pre-encoded head then its value, and the `}}` that closes the value and the attribute is left
+ * owing: the next head starts with it (`}},{"key":"…","value":{"stringValue":`), or `end` writes
+ * it. One copy per attribute, not two.
+ *
+ * Reusable: `begin`, attributes, `end`. The list of keys a span kind writes is the same from one
+ * span to the next, so the writer remembers the head it used at each position and only looks a
+ * key up when the key at that position changed: use one writer per kind of span.
+ */
+export class OtlpAttributeBytes implements AttributeWriter {
+  private w: JsonBytes = EMPTY_WRITER;
+  private first = true;
+  private at = 0;
+  private readonly keys: string[] = [];
+  private readonly heads: Heads[] = [];
+
+  /** Starts the array (`[`) in `w`. */
+  begin(w: JsonBytes): void {
+    this.w = w;
+    this.first = true;
+    this.at = 0;
+    w.byte(OPEN_BRACKET);
+  }
+
+  /** Ends the array (`]`) and lets go of the JsonBytes. */
+  end(): void {
+    if (this.first) this.w.byte(CLOSE_BRACKET);
+    else this.w.bytes(CLOSE_2_BRACKET);
+    this.w = EMPTY_WRITER;
+  }
+
+  attr(key: string, value: AttributeValue | null | undefined): void {
+    const at = this.at++;
+    if (value === undefined || value === null) return;
+    let h: Heads;
+    if (this.keys[at] === key) h = this.heads[at] as Heads;
+    else {
+      h = headsOf(key);
+      if (at < MAX_POSITIONS) {
+        this.keys[at] = key;
+        this.heads[at] = h;
+      }
+    }
+    this.write(h, value);
+  }
+
+  /** Any value, null and undefined included (`{}`), as encodeAttributes writes an Attributes object. */
+  attrAny(key: string, value: AttributeValue | null | undefined): void {
+    this.write(headsOf(key), value);
+  }
+
+  /** Head and value; the attribute's closing `}}` is owed (see the class comment). */
+  private write(h: Heads, value: AttributeValue | null | undefined): void {
+    const w = this.w;
+    const first = this.first;
+    this.first = false;
+    switch (typeof value) {
+      case 'string':
+        w.bytes(first ? h.str0 : h.str);
+        w.string(value);
+        return;
+      case 'number':
+        if (Number.isInteger(value)) {
+          w.bytes(first ? h.int0 : h.int);
+          w.int(value);
+        } else {
+          w.bytes(first ? h.double0 : h.double);
+          w.number(value);
+        }
+        return;
+      case 'boolean':
+        w.bytes(first ? h.any0 : h.any);
+        w.bytes(value ? BOOL_TRUE_OPEN : BOOL_FALSE_OPEN);
+        return;
+      default:
+        w.bytes(first ? h.any0 : h.any);
+        anyValue(w, value);
+        // Every AnyValue ends with `}`: take it back, it is the first of the owed `}}`.
+        w.pos--;
+    }
+  }
+}
+
+/** `attributes` (an Attributes object, every own key, undefined values as `{}`) as an OTLP array. */
+export function writeAttributesObject(w: JsonBytes, attributes: Attributes): void {
+  const out = OBJECT_WRITER;
+  out.begin(w);
+  for (const key in attributes) {
+    if (Object.hasOwn(attributes, key)) out.attrAny(key, attributes[key]);
+  }
+  out.end();
+}
+
+/** The same, as a string. */
+export function encodeAttributes(attributes: Attributes): string {
+  const w = new JsonBytes(Buffer.allocUnsafe(256));
+  writeAttributesObject(w, attributes);
+  return w.text();
+}
+
+/** An OTLP AnyValue. */
+function anyValue(w: JsonBytes, v: AttributeValue | null | undefined): void {
+  switch (typeof v) {
+    case 'string':
+      w.bytes(STRING_VALUE);
+      w.string(v);
+      w.byte(CLOSE_BRACE);
+      return;
+    case 'number':
+      if (Number.isInteger(v)) {
+        w.bytes(INT_VALUE);
+        w.int(v);
+      } else {
+        w.bytes(DOUBLE_VALUE);
+        w.number(v);
+      }
+      w.byte(CLOSE_BRACE);
+      return;
+    case 'boolean':
+      w.bytes(v ? BOOL_TRUE : BOOL_FALSE);
+      return;
+    default:
+      if (Array.isArray(v)) {
+        w.bytes(ARRAY_VALUE);
+        for (let i = 0; i < v.length; i++) {
+          if (i > 0) w.byte(COMMA);
+          anyValue(w, v[i]);
+        }
+        w.bytes(ARRAY_END);
+        return;
+      }
+      w.bytes(EMPTY_OBJECT);
+  }
+}
+
+/**
+ * A key's pre-encoded heads: `}},{"key":…,"value":` (closing the attribute before) and, for the
+ * first attribute, `{"key":…,"value":` (`…0`); then the start of the value.
+ */
+interface Heads {
+  any: Uint8Array;
+  str: Uint8Array;
+  int: Uint8Array;
+  double: Uint8Array;
+  any0: Uint8Array;
+  str0: Uint8Array;
+  int0: Uint8Array;
+  double0: Uint8Array;
+}
+
+const HEADS = new Map<string, Heads>();
+const MAX_CACHED_KEYS = 1024;
+const MAX_POSITIONS = 64;
+
+function headsOf(key: string): Heads {
+  let h = HEADS.get(key);
+  if (h === undefined) {
+    const any = `{"key":${JSON.stringify(key)},"value":`;
+    h = {
+      any: utf8(`}},${any}`),
+      str: utf8(`}},${any}{"stringValue":`),
+      int: utf8(`}},${any}{"intValue":`),
+      double: utf8(`}},${any}{"doubleValue":`),
+      any0: utf8(any),
+      str0: utf8(`${any}{"stringValue":`),
+      int0: utf8(`${any}{"intValue":`),
+      double0: utf8(`${any}{"doubleValue":`),
+    };
+    if (HEADS.size < MAX_CACHED_KEYS) HEADS.set(key, h);
+  }
+  return h;
+}
+
+const EMPTY_WRITER = new JsonBytes(Buffer.alloc(0));
+const OBJECT_WRITER = new OtlpAttributeBytes();
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const COMMA = 0x2c;
+const CLOSE_2_BRACKET = utf8('}}]');
+const STRING_VALUE = utf8('{"stringValue":');
+const INT_VALUE = utf8('{"intValue":');
+const DOUBLE_VALUE = utf8('{"doubleValue":');
+const BOOL_TRUE = utf8('{"boolValue":true}');
+const BOOL_FALSE = utf8('{"boolValue":false}');
+const BOOL_TRUE_OPEN = utf8('{"boolValue":true');
+const BOOL_FALSE_OPEN = utf8('{"boolValue":false');
+const ARRAY_VALUE = utf8('{"arrayValue":{"values":[');
+const ARRAY_END = utf8(']}}');
+const EMPTY_OBJECT = utf8('{}');
