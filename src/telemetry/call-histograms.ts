@@ -13,6 +13,8 @@ import {
   type MetricDescriptor,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
+import type { AttemptRecord } from '../core/call-record.js';
+import { type Level, level } from './nested-maps.js';
 import * as S from './semconv.js';
 
 /**
@@ -21,22 +23,23 @@ import * as S from './semconv.js';
  *
  * Why not SDK histograms: every `Histogram.record` hashes its attribute object (sorted keys, then
  * JSON) to find the series; four records per attempt cost more than everything else the recorder
- * does. Here one attempt costs one Map lookup on a short string key, and the buckets, sum, count,
- * min and max are the same numbers the SDK's explicit-bucket aggregation computes (value in the
- * first bucket whose upper bound is >= value).
+ * does. Here one attempt costs one walk down nested Maps (nested-maps.ts) to the series of its
+ * attribute set in every instrument, and the buckets, sum, count, min and max are the same numbers
+ * the SDK's explicit-bucket aggregation computes (value in the first bucket whose upper bound is
+ * >= value).
  */
-export interface AttemptObservation {
-  /** The GenAI attribute set (docs/telemetry.md), without gen_ai.token.type. */
-  key: string;
-  attributes: () => Attributes;
-  durationS: number;
-  ttfcS?: number;
-  inputTokens?: number;
-  outputTokens?: number;
+export interface HistogramCall {
+  readonly operation: string;
+  readonly feature: string;
+  readonly streamed: boolean;
 }
 
 export interface CallHistograms {
-  record(o: AttemptObservation): void;
+  /**
+   * One finished attempt of `call`: its duration, its time to first chunk (streamed calls), its
+   * input and output tokens (when known), under the GenAI attribute set (docs/telemetry.md).
+   */
+  record(a: AttemptRecord, call: HistogramCall): void;
   /**
    * A producer for one metric reader. DELTA for a reader that asks for delta temporality (at most
    * one such reader: the OTLP one); CUMULATIVE (the default) for any number of others.
@@ -61,31 +64,41 @@ interface Series {
   intervalMax: number;
 }
 
-/** One histogram instrument: series by key. */
+/** One histogram instrument: its series, in creation order. */
 class Instrument {
-  readonly series = new Map<string, Series>();
+  readonly series: Series[] = [];
   constructor(
     readonly descriptor: MetricDescriptor & { type: InstrumentType },
     readonly boundaries: readonly number[],
   ) {}
 
-  record(key: string, attributes: () => Attributes, value: number): void {
-    let s = this.series.get(key);
-    if (s === undefined) {
-      s = {
-        attributes: attributes(),
-        startTime: millisToHrTime(Date.now()),
-        cell: emptyCell(this.boundaries),
-        intervalMin: Infinity,
-        intervalMax: -Infinity,
-      };
-      this.series.set(key, s);
-    }
+  newSeries(attributes: Attributes): Series {
+    const s: Series = {
+      attributes,
+      startTime: millisToHrTime(Date.now()),
+      cell: emptyCell(this.boundaries),
+      intervalMin: Infinity,
+      intervalMax: -Infinity,
+    };
+    this.series.push(s);
+    return s;
+  }
+
+  record(s: Series, value: number): void {
     if (Number.isNaN(value)) return;
     addTo(s.cell, this.boundaries, value);
     if (value < s.intervalMin) s.intervalMin = value;
     if (value > s.intervalMax) s.intervalMax = value;
   }
+}
+
+/** The series of one GenAI attribute set in each instrument, each created on its first value. */
+interface SeriesGroup {
+  attributes: Attributes;
+  duration: Series | undefined;
+  ttfc: Series | undefined;
+  input: Series | undefined;
+  output: Series | undefined;
 }
 
 function emptyCell(boundaries: readonly number[]): Cell {
@@ -135,16 +148,39 @@ export function createCallHistograms(): CallHistograms {
     S.DURATION_BUCKETS,
   );
   const instruments = [tokenUsage, duration, ttfc];
+  // feature → operation → provider name → model → server address → response model → port → error type.
+  const groups: Level = new Map();
 
   return {
-    record(o) {
-      duration.record(o.key, o.attributes, o.durationS);
-      if (o.ttfcS !== undefined) ttfc.record(o.key, o.attributes, o.ttfcS);
-      if (o.inputTokens !== undefined) {
-        tokenUsage.record(`${o.key}\u0001i`, () => withTokenType(o.attributes(), S.GEN_AI_TOKEN_TYPE_INPUT), o.inputTokens);
+    record(a, call) {
+      const leaf = level(
+        level(
+          level(level(level(level(level(groups, call.feature), call.operation), a.providerName), a.model), a.serverAddress),
+          a.responseModel,
+        ),
+        a.serverPort,
+      );
+      let g = leaf.get(a.errorType) as SeriesGroup | undefined;
+      if (g === undefined) {
+        g = { attributes: genAiAttributes(a, call), duration: undefined, ttfc: undefined, input: undefined, output: undefined };
+        leaf.set(a.errorType, g);
       }
-      if (o.outputTokens !== undefined) {
-        tokenUsage.record(`${o.key}\u0001o`, () => withTokenType(o.attributes(), S.GEN_AI_TOKEN_TYPE_OUTPUT), o.outputTokens);
+      g.duration ??= duration.newSeries(g.attributes);
+      duration.record(g.duration, a.durationMs / 1000);
+      const firstChunk = a.timeToFirstChunkMs;
+      if (call.streamed && firstChunk !== undefined) {
+        g.ttfc ??= ttfc.newSeries(g.attributes);
+        ttfc.record(g.ttfc, firstChunk / 1000);
+      }
+      const u = a.usage;
+      if (u === undefined) return;
+      if (u.inputTokens !== undefined) {
+        g.input ??= tokenUsage.newSeries(withTokenType(g.attributes, S.GEN_AI_TOKEN_TYPE_INPUT));
+        tokenUsage.record(g.input, u.inputTokens);
+      }
+      if (u.outputTokens !== undefined) {
+        g.output ??= tokenUsage.newSeries(withTokenType(g.attributes, S.GEN_AI_TOKEN_TYPE_OUTPUT));
+        tokenUsage.record(g.output, u.outputTokens);
       }
     },
     producer(temporality = AggregationTemporality.CUMULATIVE) {
@@ -158,6 +194,21 @@ export const NOOP_CALL_HISTOGRAMS: CallHistograms = {
   record() {},
   producer: () => ({ collect: async () => result([]) }),
 };
+
+/** The GenAI attribute set of the histograms (docs/telemetry.md), `error.type` on failure. */
+function genAiAttributes(a: AttemptRecord, call: HistogramCall): Attributes {
+  const attrs: Attributes = {
+    [S.ATTR_GEN_AI_OPERATION_NAME]: call.operation,
+    [S.ATTR_GEN_AI_PROVIDER_NAME]: a.providerName,
+    [S.ATTR_GEN_AI_REQUEST_MODEL]: a.model,
+    [S.ATTR_SERVER_ADDRESS]: a.serverAddress,
+    [S.ATTR_SWITCHYARD_FEATURE]: call.feature,
+  };
+  if (a.responseModel !== undefined) attrs[S.ATTR_GEN_AI_RESPONSE_MODEL] = a.responseModel;
+  if (a.serverPort !== undefined) attrs[S.ATTR_SERVER_PORT] = a.serverPort;
+  if (a.errorType !== undefined) attrs[S.ATTR_ERROR_TYPE] = a.errorType;
+  return attrs;
+}
 
 function withTokenType(attributes: Attributes, type: string): Attributes {
   return { ...attributes, [S.ATTR_GEN_AI_TOKEN_TYPE]: type };
@@ -175,9 +226,9 @@ function cumulativeProducer(instruments: readonly Instrument[]): MetricProducer 
       const now = millisToHrTime(Date.now());
       const metrics: HistogramMetricData[] = [];
       for (const inst of instruments) {
-        if (inst.series.size === 0) continue;
+        if (inst.series.length === 0) continue;
         const dataPoints: DataPoint<Histogram>[] = [];
-        for (const s of inst.series.values()) {
+        for (const s of inst.series) {
           dataPoints.push({ attributes: s.attributes, startTime: s.startTime, endTime: now, value: pointValue(s.cell, inst.boundaries) });
         }
         metrics.push({
@@ -198,17 +249,17 @@ function cumulativeProducer(instruments: readonly Instrument[]): MetricProducer 
  * SDK does. Min and max are those of the interval.
  */
 function deltaProducer(instruments: readonly Instrument[]): MetricProducer {
-  const previous = instruments.map(() => new Map<string, { cell: Cell; at: HrTime }>());
+  const previous = instruments.map(() => new Map<Series, { cell: Cell; at: HrTime }>());
   let lastCollection: HrTime | undefined;
   return {
     async collect() {
       const now = millisToHrTime(Date.now());
       const metrics: HistogramMetricData[] = [];
       instruments.forEach((inst, n) => {
-        const prev = previous[n] as Map<string, { cell: Cell; at: HrTime }>;
+        const prev = previous[n] as Map<Series, { cell: Cell; at: HrTime }>;
         const dataPoints: DataPoint<Histogram>[] = [];
-        for (const [key, s] of inst.series) {
-          const before = prev.get(key);
+        for (const s of inst.series) {
+          const before = prev.get(s);
           const count = s.cell.count - (before?.cell.count ?? 0);
           if (count === 0) continue;
           const counts = s.cell.counts.map((c, i) => c - (before?.cell.counts[i] ?? 0));
@@ -222,7 +273,7 @@ function deltaProducer(instruments: readonly Instrument[]): MetricProducer {
           s.intervalMin = Infinity;
           s.intervalMax = -Infinity;
           dataPoints.push({ attributes: s.attributes, startTime: before?.at ?? lastCollection ?? s.startTime, endTime: now, value });
-          prev.set(key, { cell: { ...s.cell, counts: [...s.cell.counts] }, at: now });
+          prev.set(s, { cell: { ...s.cell, counts: [...s.cell.counts] }, at: now });
         }
         if (dataPoints.length === 0) return;
         metrics.push({

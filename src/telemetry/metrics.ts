@@ -1,6 +1,7 @@
 import type { Attributes, BatchObservableResult, Meter, ObservableCounter } from '@opentelemetry/api';
-import type { AttemptRecord, CallRecord, SinkHealth } from '../core/call-record.js';
+import type { CallRecord, SinkHealth } from '../core/call-record.js';
 import type { CallHistograms } from './call-histograms.js';
+import { type Level, level } from './nested-maps.js';
 import * as S from './semconv.js';
 
 /**
@@ -57,88 +58,39 @@ export function createCallMetrics(params: {
     record(record) {
       const feature = record.feature;
       for (const a of record.attempts) {
-        recordAttempt({
-          a,
-          feature,
-          operation: record.operation,
-          streamed: record.streamed,
-          histograms,
-          cost,
-        });
+        histograms.record(a, record);
+        if (a.costUsd !== null && a.costUsd > 0) cost.add(feature, a.provider, a.model, undefined, a.costUsd);
       }
-      calls.add({
-        feature,
-        provider: record.finalProvider,
-        model: record.finalModel,
-        outcome: record.outcome,
-        value: 1,
-      });
+      calls.add(feature, record.finalProvider, record.finalModel, record.outcome, 1);
     },
   };
 }
 
-function recordAttempt(p: {
-  a: AttemptRecord;
-  feature: string;
-  operation: string;
-  streamed: boolean;
-  histograms: CallHistograms;
-  cost: CumulativeSums;
-}): void {
-  const { a, feature, operation } = p;
-  const u = a.usage;
-  p.histograms.record({
-    key: `${operation}\u0001${a.providerName}\u0001${a.model}\u0001${a.serverAddress}\u0001${feature}\u0001${a.responseModel ?? '\u0002'}\u0001${a.serverPort ?? ''}\u0001${a.errorType ?? ''}`,
-    attributes: () => genAiAttributes(a, operation, feature),
-    durationS: a.durationMs / 1000,
-    ...(p.streamed && a.timeToFirstChunkMs !== undefined ? { ttfcS: a.timeToFirstChunkMs / 1000 } : {}),
-    ...(u?.inputTokens !== undefined ? { inputTokens: u.inputTokens } : {}),
-    ...(u?.outputTokens !== undefined ? { outputTokens: u.outputTokens } : {}),
-  });
-  if (a.costUsd !== null && a.costUsd > 0) {
-    p.cost.add({ feature, provider: a.provider, model: a.model, value: a.costUsd });
-  }
-}
-
-/** The GenAI attribute set of the histograms (docs/telemetry.md), `error.type` on failure. */
-function genAiAttributes(a: AttemptRecord, operation: string, feature: string): Attributes {
-  const attrs: Attributes = {
-    [S.ATTR_GEN_AI_OPERATION_NAME]: operation,
-    [S.ATTR_GEN_AI_PROVIDER_NAME]: a.providerName,
-    [S.ATTR_GEN_AI_REQUEST_MODEL]: a.model,
-    [S.ATTR_SERVER_ADDRESS]: a.serverAddress,
-    [S.ATTR_SWITCHYARD_FEATURE]: feature,
-  };
-  if (a.responseModel !== undefined) attrs[S.ATTR_GEN_AI_RESPONSE_MODEL] = a.responseModel;
-  if (a.serverPort !== undefined) attrs[S.ATTR_SERVER_PORT] = a.serverPort;
-  if (a.errorType !== undefined) attrs[S.ATTR_ERROR_TYPE] = a.errorType;
-  return attrs;
-}
-
 /** Monotonic sums by feature, provider, model (and outcome), read by an observable counter. */
 class CumulativeSums {
-  private readonly series = new Map<string, { attributes: Attributes; value: number }>();
+  /** feature → provider → model → outcome (undefined for sums without one) → series. */
+  private readonly index: Level = new Map();
+  private readonly series: Array<{ attributes: Attributes; value: number }> = [];
 
-  add(p: { feature: string; provider: string; model: string; outcome?: string; value: number }): void {
-    const key =
-      p.outcome === undefined
-        ? `${p.feature}\u0001${p.provider}\u0001${p.model}`
-        : `${p.feature}\u0001${p.provider}\u0001${p.model}\u0001${p.outcome}`;
-    const found = this.series.get(key);
+  add(feature: string, provider: string, model: string, outcome: string | undefined, value: number): void {
+    const leaf = level(level(level(this.index, feature), provider), model);
+    const found = leaf.get(outcome) as { value: number } | undefined;
     if (found !== undefined) {
-      found.value += p.value;
+      found.value += value;
       return;
     }
     const attributes: Attributes = {
-      [S.ATTR_SWITCHYARD_FEATURE]: p.feature,
-      [S.ATTR_SWITCHYARD_PROVIDER]: p.provider,
-      [S.ATTR_SWITCHYARD_MODEL]: p.model,
+      [S.ATTR_SWITCHYARD_FEATURE]: feature,
+      [S.ATTR_SWITCHYARD_PROVIDER]: provider,
+      [S.ATTR_SWITCHYARD_MODEL]: model,
     };
-    if (p.outcome !== undefined) attributes[S.ATTR_SWITCHYARD_OUTCOME] = p.outcome;
-    this.series.set(key, { attributes, value: p.value });
+    if (outcome !== undefined) attributes[S.ATTR_SWITCHYARD_OUTCOME] = outcome;
+    const s = { attributes, value };
+    leaf.set(outcome, s);
+    this.series.push(s);
   }
 
   observeInto(result: BatchObservableResult, counter: ObservableCounter): void {
-    for (const s of this.series.values()) result.observe(counter, s.value, s.attributes);
+    for (const s of this.series) result.observe(counter, s.value, s.attributes);
   }
 }

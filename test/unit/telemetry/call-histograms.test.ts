@@ -10,8 +10,10 @@ import {
   MeterProvider,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
+import type { AttemptRecord } from '../../../src/core/call-record.js';
 import { createCallHistograms } from '../../../src/telemetry/call-histograms.js';
 import * as S from '../../../src/telemetry/semconv.js';
+import { attemptRecord } from './records.js';
 
 /**
  * The in-process histograms against the SDK's own explicit-bucket histograms: the same values
@@ -74,6 +76,20 @@ const base = {
 };
 const failed = { ...base, [S.ATTR_ERROR_TYPE]: 'upstream_timeout' };
 
+/** An attempt whose GenAI attribute set is `base` (or `failed`). */
+function attempt(p: { failed: boolean; durationMs: number; tokens: number; timeToFirstChunkMs?: number }): AttemptRecord {
+  return attemptRecord({
+    startedAtMs: 0,
+    durationMs: p.durationMs,
+    responseModel: undefined,
+    serverPort: undefined,
+    usage: { inputTokens: p.tokens, outputTokens: p.tokens * 2 },
+    ...(p.failed ? { outcome: 'error', errorType: 'upstream_timeout' } : {}),
+    ...(p.timeToFirstChunkMs !== undefined ? { timeToFirstChunkMs: p.timeToFirstChunkMs } : {}),
+  });
+}
+const CALL = { operation: 'chat', feature: 'support-chat', streamed: false };
+
 /** Edge values: on a boundary, between boundaries, below the first, above the last. */
 const durations = [0.005, 0.01, 0.0100001, 0.02, 0.3, 81.92, 100, 0.25];
 const tokens = [0, 1, 2, 4, 5, 1024, 70_000_000, 120];
@@ -86,11 +102,10 @@ function feed(p: {
 }): void {
   for (let i = p.from; i < p.to; i++) {
     const attrs = i % 3 === 2 ? failed : base;
-    const key = i % 3 === 2 ? 'failed' : 'base';
-    const d = durations[i % durations.length] as number;
     const t = tokens[i % tokens.length] as number;
-    p.ours.record({ key, attributes: () => attrs, durationS: d, inputTokens: t, outputTokens: t * 2 });
-    p.sdk.duration.record(d, attrs);
+    const a = attempt({ failed: i % 3 === 2, durationMs: (durations[i % durations.length] as number) * 1000, tokens: t });
+    p.ours.record(a, CALL);
+    p.sdk.duration.record(a.durationMs / 1000, attrs);
     p.sdk.tokens.record(t, { ...attrs, [S.ATTR_GEN_AI_TOKEN_TYPE]: 'input' });
     p.sdk.tokens.record(t * 2, { ...attrs, [S.ATTR_GEN_AI_TOKEN_TYPE]: 'output' });
   }
@@ -144,7 +159,10 @@ for (const temporality of [AggregationTemporality.CUMULATIVE, AggregationTempora
 
 test('call histograms: descriptors carry the documented names and units', async () => {
   const ours = createCallHistograms();
-  ours.record({ key: 'k', attributes: () => base, durationS: 0.5, ttfcS: 0.1, inputTokens: 3, outputTokens: 4 });
+  ours.record(attemptRecord({ startedAtMs: 0, durationMs: 500, timeToFirstChunkMs: 100, usage: { inputTokens: 3, outputTokens: 4 } }), {
+    ...CALL,
+    streamed: true,
+  });
   const { resourceMetrics } = await ours.producer().collect();
   assert.equal(resourceMetrics.scopeMetrics.length, 1);
   const scope = resourceMetrics.scopeMetrics[0];
