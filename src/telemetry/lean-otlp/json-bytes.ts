@@ -11,6 +11,8 @@
 export class JsonBytes {
   buf: Buffer;
   pos = 0;
+  private lastNumber = Number.NaN;
+  private lastExponential = '';
 
   constructor(buf: Buffer = Buffer.allocUnsafeSlow(4096)) {
     this.buf = buf;
@@ -141,7 +143,59 @@ export class JsonBytes {
   /** A number as JSON.stringify writes it (NaN and ±Infinity as `null`). */
   number(v: number): void {
     if (Number.isSafeInteger(v)) this.int(v);
-    else this.raw(Number.isFinite(v) ? String(v) : 'null');
+    else if (!Number.isFinite(v)) this.raw('null');
+    else {
+      // The shortest digits that give v back, from toExponential(): the same digits String(v)
+      // gives (V8 computes both with DTOA_SHORTEST), without going through V8's number-string
+      // cache, which keeps each new string alive into the old generation. The last value is
+      // remembered: a call's cost is written on both of its spans.
+      if (v !== this.lastNumber) {
+        this.lastNumber = v;
+        this.lastExponential = v.toExponential();
+      }
+      this.exponentialAsString(this.lastExponential);
+    }
+  }
+
+  /**
+   * Number::toString's text of a finite number, from its toExponential() text
+   * (`-d.ddde±x`): the point at its place for decimal exponents from -6 to 20, as it is otherwise.
+   */
+  private exponentialAsString(e: string): void {
+    const length = e.length;
+    if (this.pos + length + 25 > this.buf.length) this.grow(length + 25);
+    const buf = this.buf;
+    let p = this.pos;
+    let i = 0;
+    if (e.charCodeAt(0) === MINUS) {
+      buf[p++] = MINUS;
+      i = 1;
+    }
+    const ePos = e.indexOf('e', i);
+    let x = 0;
+    for (let j = ePos + 2; j < length; j++) x = x * 10 + e.charCodeAt(j) - ZERO;
+    // The decimal point goes after n digits.
+    const n = (e.charCodeAt(ePos + 1) === MINUS ? -x : x) + 1;
+    if (n > 21 || n <= -6) {
+      for (let j = i; j < length; j++) buf[p++] = e.charCodeAt(j);
+      this.pos = p;
+      return;
+    }
+    // Digits: e[i], then e[i + 2, ePos) after the point.
+    const k = ePos === i + 1 ? 1 : ePos - i - 1;
+    let point = n;
+    if (n <= 0) {
+      buf[p++] = ZERO;
+      buf[p++] = DOT;
+      for (let z = 0; z < -n; z++) buf[p++] = ZERO;
+      point = -1;
+    }
+    for (let d = 0; d < k; d++) {
+      if (d === point) buf[p++] = DOT;
+      buf[p++] = e.charCodeAt(d === 0 ? i : i + 1 + d);
+    }
+    for (let z = k; z < n; z++) buf[p++] = ZERO;
+    this.pos = p;
   }
 
   /**
@@ -172,6 +226,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const MINUS = 0x2d;
 const ZERO = 0x30;
+const DOT = 0x2e;
 const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
 
 /** `"…"` as UTF-8 bytes, for the constant fragments of the encoders. */

@@ -221,3 +221,45 @@ test('attribute bytes: attributes one at a time skip null and undefined; keys ch
   ]);
   run([]);
 });
+
+test('json-bytes: number() gives String(v) for random doubles of every magnitude, and repeats', () => {
+  const f64 = new Float64Array(1);
+  const u32 = new Uint32Array(f64.buffer);
+  const w = new JsonBytes(Buffer.alloc(1));
+  for (let t = 0; t < 30_000; t++) {
+    let v: number;
+    if (t % 3 === 0) {
+      u32[0] = (Math.random() * 2 ** 32) >>> 0;
+      u32[1] = (Math.random() * 2 ** 32) >>> 0;
+      v = f64[0] as number;
+    } else if (t % 3 === 1) v = Math.random() * 10 ** (Math.floor(Math.random() * 44) - 22);
+    else v = -Math.floor(Math.random() * 1e6) * 10 ** (Math.floor(Math.random() * 30) - 15);
+    const at = w.pos;
+    w.number(v);
+    assert.equal(w.text(at), JSON.stringify(v));
+    if (t % 7 === 0) {
+      const again = w.pos;
+      w.number(v);
+      assert.equal(w.text(again), JSON.stringify(v));
+    }
+  }
+  for (const v of [
+    1e-7,
+    1.5e-7,
+    1e-6,
+    1.5e-6,
+    1e-6 * (1 - 2 ** -52), // just below 1e-6: exponential form
+    0.5,
+    0.05,
+    123.456,
+    1e21,
+    1.5e21,
+    1e20 + 0.5,
+    2 ** 53 + 2,
+    -2.5e-300,
+  ]) {
+    const at = w.pos;
+    w.number(v);
+    assert.equal(w.text(at), JSON.stringify(v), String(v));
+  }
+});
