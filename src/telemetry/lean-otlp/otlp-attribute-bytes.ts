@@ -12,7 +12,11 @@ import { JsonBytes, utf8 } from './json-bytes.js';
  *
  * Reusable: `begin`, attributes, `end`. The list of keys a span kind writes is the same from one
  * span to the next, so the writer remembers the head it used at each position and only looks a
- * key up when the key at that position changed: use one writer per kind of span.
+ * key up when the key at that position changed: use one writer per kind of span. Most values also
+ * repeat from one call to the next (method, path, operation, provider, model, server, config hash,
+ * counts, status): a value that came twice in a row at a position is kept as bytes, head included,
+ * and copied in one go while it keeps coming. The same key, value (`===`), position and place
+ * (first or not) give the same bytes.
  */
 export class OtlpAttributeBytes implements AttributeWriter {
   private w: JsonBytes = EMPTY_WRITER;
@@ -20,6 +24,10 @@ export class OtlpAttributeBytes implements AttributeWriter {
   private at = 0;
   private readonly keys: string[] = [];
   private readonly heads: Heads[] = [];
+  /** Per position: the last value, whether it was the first attribute, its bytes once it repeated. */
+  private readonly values: unknown[] = [];
+  private readonly valueFirst: boolean[] = [];
+  private readonly valueBytes: Array<Uint8Array | undefined> = [];
 
   /** Starts the array (`[`) in `w`. */
   begin(w: JsonBytes): void {
@@ -40,14 +48,34 @@ export class OtlpAttributeBytes implements AttributeWriter {
     const at = this.at++;
     if (value === undefined || value === null) return;
     let h: Heads;
-    if (this.keys[at] === key) h = this.heads[at] as Heads;
-    else {
-      h = headsOf(key);
-      if (at < MAX_POSITIONS) {
-        this.keys[at] = key;
-        this.heads[at] = h;
+    if (this.keys[at] === key) {
+      h = this.heads[at] as Heads;
+      if (this.values[at] === value && this.valueFirst[at] === this.first) {
+        // The value this position had last time: its bytes (head included) once it came twice.
+        const known = this.valueBytes[at];
+        if (known !== undefined) {
+          this.w.bytes(known);
+          this.first = false;
+          return;
+        }
+        const from = this.w.pos;
+        this.write(h, value);
+        this.valueBytes[at] = this.w.buf.slice(from, this.w.pos);
+        return;
       }
+    } else {
+      h = headsOf(key);
+      if (at >= MAX_POSITIONS) {
+        this.write(h, value);
+        return;
+      }
+      this.keys[at] = key;
+      this.heads[at] = h;
     }
+    // A primitive is remembered (strings by content, through ===); arrays never repeat.
+    this.values[at] = typeof value === 'object' ? undefined : value;
+    this.valueFirst[at] = this.first;
+    this.valueBytes[at] = undefined;
     this.write(h, value);
   }
 
