@@ -220,6 +220,27 @@ test('attribute bytes: attributes one at a time skip null and undefined; keys ch
     ['d', true],
   ]);
   run([]);
+  // Values that repeat are copied as kept bytes from the third time on: the same output, also when
+  // the attribute before comes and goes (first or not), the key at a position changes, or numbers
+  // and booleans repeat.
+  const b: Array<[string, AttributeValue | null | undefined]> = [
+    ['a', null],
+    ['b', '客服'],
+    ['c', 443],
+    ['d', true],
+    ['e', 0.25],
+  ];
+  const withA: Array<[string, AttributeValue | null | undefined]> = [['a', 'x'], ...b.slice(1)];
+  for (const entries of [b, b, b, b, withA, withA, withA, b, b, b, withA, b]) run(entries);
+  const otherKey: Array<[string, AttributeValue | null | undefined]> = [['a', null], ['z', '客服'], ...b.slice(2)];
+  for (const entries of [otherKey, otherKey, otherKey, b, b, b]) run(entries);
+  run([['n', -0]]);
+  run([['n', 0]]);
+  run([['n', 0]]);
+  run([['n', -0]]);
+  run([['n', Number.NaN]]);
+  run([['n', Number.NaN]]);
+  run([['n', Number.NaN]]);
 });
 
 test('json-bytes: number() gives String(v) for random doubles of every magnitude, and repeats', () => {
