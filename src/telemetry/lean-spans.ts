@@ -129,19 +129,22 @@ function sampleRoot(s: LeanSampler, traceId: string): boolean {
 
 const POOL = Buffer.allocUnsafe(4096);
 let poolPos = POOL.length;
-const ZERO_SPAN = '0'.repeat(16);
-const ZERO_TRACE = '0'.repeat(32);
+/** POOL in hex, made once per refill: ids are slices of it (V8 slices share the characters). */
+let poolHex = '';
 
 /** Random lowercase hex of `bytes` bytes (8 or 16), never all zeros. */
 export function randomHex(bytes: 8 | 16): string {
   for (;;) {
     if (poolPos + bytes > POOL.length) {
       randomFillSync(POOL);
+      poolHex = POOL.toString('hex');
       poolPos = 0;
     }
-    const s = POOL.toString('hex', poolPos, poolPos + bytes);
+    const at = poolPos;
     poolPos += bytes;
-    if (s !== ZERO_SPAN && s !== ZERO_TRACE) return s;
+    for (let i = at; i < at + bytes; i++) {
+      if (POOL[i] !== 0) return poolHex.slice(2 * at, 2 * (at + bytes));
+    }
   }
 }
 
