@@ -5,7 +5,7 @@ import { migrate } from './migrations.js';
 import { openClient } from './open-client.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { EndedSpan, EndedSpanSink } from '../../telemetry/ended-span.js';
-import { type Batch, BatchWriter } from './pipeline/batch.js';
+import { type Batch, BatchWriter, newRunId } from './pipeline/batch.js';
 import { Delivery } from './pipeline/delivery.js';
 import { makeInserter } from './pipeline/insert-batch.js';
 import { RecordBuffer } from './pipeline/record-buffer.js';
@@ -75,9 +75,10 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const nextSeq = () => ++seq;
   const submit = (batch: Batch) => delivery.submit(batch);
   const limits = { maxRows: settings.batch.max_rows, maxBytes: settings.batch.max_bytes };
-  const callsOut = new BatchWriter('ai_calls', limits, nextSeq, submit);
-  const attemptsOut = new BatchWriter('ai_attempts', limits, nextSeq, submit);
-  const tracesOut = new BatchWriter('otel_traces', limits, nextSeq, submit);
+  const runId = newRunId();
+  const callsOut = new BatchWriter('ai_calls', limits, nextSeq, runId, submit);
+  const attemptsOut = new BatchWriter('ai_attempts', limits, nextSeq, runId, submit);
+  const tracesOut = new BatchWriter('otel_traces', limits, nextSeq, runId, submit);
   let closed = false;
   let droppedOnWrite = 0;
 

@@ -4,7 +4,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallRecord } from '../../../src/core/call-record.js';
-import { BatchWriter, type Batch, makeBatch } from '../../../src/sinks/clickhouse/pipeline/batch.js';
+import { BatchWriter, type Batch, makeBatch, newRunId } from '../../../src/sinks/clickhouse/pipeline/batch.js';
 import { serializeAiAttemptRows, toAiAttemptRows } from '../../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
 import { serializeAiCallRow, toAiCallRow } from '../../../src/sinks/clickhouse/rows/ai-call-row.js';
 import { serializeOtelSpanRow, toOtelSpanRow } from '../../../src/sinks/clickhouse/rows/otel-span-row.js';
@@ -108,10 +108,12 @@ test('BatchWriter bodies equal makeBatch bodies and respect max_rows and max_byt
   ]) {
     const out: Batch[] = [];
     let seq = 10;
+    const runId = newRunId();
     const w = new BatchWriter(
       'ai_calls',
       limits,
       () => ++seq,
+      runId,
       (b) => out.push(b),
     );
     for (const l of lines) w.add(l);
@@ -121,7 +123,7 @@ test('BatchWriter bodies equal makeBatch bodies and respect max_rows and max_byt
       assert.ok(b.rows <= limits.maxRows);
       assert.ok(b.rows === 1 || b.bytes <= limits.maxBytes);
       const expected = makeBatch(b.seq, 'ai_calls', lines.slice(at, at + b.rows));
-      assert.deepEqual(b, expected);
+      assert.deepEqual(b, { ...expected, token: `ai_calls-${runId}-${b.seq}` });
       at += b.rows;
     }
     assert.equal(at, lines.length);

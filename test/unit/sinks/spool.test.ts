@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { makeBatch } from '../../../src/sinks/clickhouse/pipeline/batch.js';
+import { type Batch, batchToken, dedupToken, makeBatch, newRunId } from '../../../src/sinks/clickhouse/pipeline/batch.js';
 import { Spool } from '../../../src/sinks/clickhouse/pipeline/spool.js';
 
 const dirs: string[] = [];
@@ -58,4 +58,33 @@ test('when full, the oldest batches are dropped, counted and logged', async () =
   await spool.append(batch(6, 100));
   assert.equal(spool.droppedRows, 120, 'a batch larger than the whole spool is dropped itself');
   assert.equal(spool.size, 3);
+});
+
+test('a batch keeps its token across a restart (in the file name); old files replay with the body hash', async () => {
+  const dir = tempDir();
+  const runId = newRunId();
+  const body = Buffer.from('{"call_id":"a"}\n{"call_id":"b"}\n');
+  const batch: Batch = { seq: 7, table: 'ai_attempts', rows: 2, body, bytes: body.length, token: batchToken('ai_attempts', runId, 7) };
+  await new Spool(dir, 1 << 20, () => {}).append(batch);
+  assert.deepEqual(readdirSync(dir), [`000000000000007.ai_attempts.2.ai_attempts-${runId}-7.jsonl`]);
+  // a file spooled by an older version: no token in its name
+  writeFileSync(join(dir, '000000000000003.ai_calls.1.jsonl'), '{"call_id":"old"}\n');
+  const reopened = new Spool(dir, 1 << 20, () => {});
+  assert.deepEqual([reopened.size, reopened.rows, reopened.maxSeq], [2, 3, 7]);
+  const old = reopened.head();
+  assert.ok(old);
+  const oldBatch = await reopened.read(old);
+  assert.equal(oldBatch.token, dedupToken('ai_calls', Buffer.from('{"call_id":"old"}\n')));
+  assert.equal(oldBatch.seq, 3);
+  await reopened.remove(old);
+  const next = reopened.head();
+  assert.ok(next);
+  assert.deepEqual(await reopened.read(next), batch);
+});
+
+test('a token that cannot be part of a file name is refused', async () => {
+  const spool = new Spool(tempDir(), 1 << 20, () => {});
+  const body = Buffer.from('{}\n');
+  await assert.rejects(spool.append({ seq: 1, table: 'ai_calls', rows: 1, body, bytes: body.length, token: '../x' }));
+  assert.equal(spool.size, 0);
 });

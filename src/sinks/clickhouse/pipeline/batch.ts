@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** Tables the sink writes. */
 export type SinkTable = 'ai_calls' | 'ai_attempts' | 'otel_traces';
@@ -6,8 +6,9 @@ export const SINK_TABLES: readonly SinkTable[] = ['ai_calls', 'ai_attempts', 'ot
 
 /**
  * A sealed, immutable batch: JSONEachRow lines for one table. `seq` orders batches across tables
- * and restarts (the spool names files by it). `token` is a pure function of table and body, so the
- * same batch carries the same insert_deduplication_token on every replay, even after a restart.
+ * and restarts (the spool names files by it). `token` is the batch's insert_deduplication_token:
+ * fixed when the batch is sealed and kept with it (in memory, and in its spool file's name), so the
+ * same batch carries the same token on every replay, even after a restart.
  */
 export interface Batch {
   seq: number;
@@ -19,10 +20,30 @@ export interface Batch {
   token: string;
 }
 
+/** Characters a token may hold (it becomes part of a spool file's name). */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * A token from the body: what batches spooled before tokens were kept in file names replay with,
+ * and what `makeBatch` gives.
+ */
 export function dedupToken(table: SinkTable, body: Buffer | string): string {
   return `${table}-${createHash('sha256').update(body).digest('hex').slice(0, 40)}`;
 }
 
+/**
+ * A random id per sink instance (64 bits): with the batch's seq it makes tokens unique across
+ * restarts and sidecars (seq starts again at 1 when a sidecar restarts with an empty spool).
+ */
+export function newRunId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export function batchToken(table: SinkTable, runId: string, seq: number): string {
+  return `${table}-${runId}-${seq}`;
+}
+
+/** A batch of ready lines (tests and tools), its token hashed from the body. */
 export function makeBatch(seq: number, table: SinkTable, lines: readonly string[]): Batch {
   const body = Buffer.from(`${lines.join('\n')}\n`);
   return { seq, table, rows: lines.length, body, bytes: body.length, token: dedupToken(table, body) };
@@ -44,6 +65,8 @@ export class BatchWriter {
     private readonly table: SinkTable,
     private readonly limits: { maxRows: number; maxBytes: number },
     private readonly nextSeq: () => number,
+    /** The sink's run id (see `newRunId`): tokens are `<table>-<runId>-<seq>`. */
+    private readonly runId: string,
     private readonly submit: (batch: Batch) => void,
   ) {}
 
@@ -78,7 +101,8 @@ export class BatchWriter {
   #emit(bytes: number): void {
     const body = Buffer.allocUnsafeSlow(bytes);
     this.#buf.copy(body, 0, 0, bytes);
-    this.submit({ seq: this.nextSeq(), table: this.table, rows: this.#rows, body, bytes, token: dedupToken(this.table, body) });
+    const seq = this.nextSeq();
+    this.submit({ seq, table: this.table, rows: this.#rows, body, bytes, token: batchToken(this.table, this.runId, seq) });
     this.#rows = 0;
     this.#len = 0;
   }

@@ -1,14 +1,16 @@
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Batch, dedupToken, type SinkTable, SINK_TABLES } from './batch.js';
+import { type Batch, dedupToken, type SinkTable, SINK_TABLES, TOKEN_PATTERN } from './batch.js';
 
 /**
  * The bounded on-disk spool. One file per batch, written once (temp file, fsync, rename) and
- * never modified: `<seq>.<table>.<rows>.jsonl` holding the batch's JSONEachRow body. Files are
- * replayed in seq order; the dedup token is recomputed from the body, so it is stable across
- * restarts. When a new batch would exceed `maxBytes`, the oldest batches are deleted first and
- * counted in `droppedRows`. Every operation runs through one queue, so reads never race writes.
+ * never modified: `<seq>.<table>.<rows>.<token>.jsonl` holding the batch's JSONEachRow body, its
+ * dedup token in the name, so a replay (even after a restart) carries the token of the first try.
+ * Files spooled before tokens were kept in names (`<seq>.<table>.<rows>.jsonl`) still replay: their
+ * token is recomputed from the body, as it was made then. Files are replayed in seq order. When a
+ * new batch would exceed `maxBytes`, the oldest batches are deleted first and counted in
+ * `droppedRows`. Every operation runs through one queue, so reads never race writes.
  */
 export interface SpoolEntry {
   seq: number;
@@ -16,9 +18,11 @@ export interface SpoolEntry {
   rows: number;
   bytes: number;
   file: string;
+  /** From the file name; undefined for a file of the older format (token hashed from the body). */
+  token: string | undefined;
 }
 
-const NAME = /^(\d{1,15})\.([a-z_]+)\.(\d+)\.jsonl$/;
+const NAME = /^(\d{1,15})\.([a-z_]+)\.(\d+)(?:\.([A-Za-z0-9_-]{1,100}))?\.jsonl$/;
 
 export class Spool {
   #entries: SpoolEntry[] = [];
@@ -41,7 +45,7 @@ export class Spool {
       const m = NAME.exec(name);
       if (!m || !SINK_TABLES.includes(m[2] as SinkTable)) continue;
       const file = join(dir, name);
-      const entry = { seq: Number(m[1]), table: m[2] as SinkTable, rows: Number(m[3]), bytes: statSync(file).size, file };
+      const entry = { seq: Number(m[1]), table: m[2] as SinkTable, rows: Number(m[3]), bytes: statSync(file).size, file, token: m[4] };
       this.#entries.push(entry);
       this.#bytes += entry.bytes;
       this.#rows += entry.rows;
@@ -77,6 +81,7 @@ export class Spool {
 
   append(batch: Batch): Promise<void> {
     return this.#queue(async () => {
+      if (!TOKEN_PATTERN.test(batch.token)) throw new Error(`a ${batch.table} batch has a token unfit for a file name`);
       if (batch.bytes > this.maxBytes) {
         this.#drop(batch.rows, `a ${batch.table} batch of ${batch.bytes} bytes exceeds spool.max_bytes`);
         return;
@@ -88,7 +93,7 @@ export class Spool {
         await unlink(oldest.file).catch(() => undefined);
         this.#drop(oldest.rows, `spool full (${this.maxBytes} bytes): dropped the oldest ${oldest.table} batch`);
       }
-      const name = `${String(batch.seq).padStart(15, '0')}.${batch.table}.${batch.rows}.jsonl`;
+      const name = `${String(batch.seq).padStart(15, '0')}.${batch.table}.${batch.rows}.${batch.token}.jsonl`;
       const file = join(this.dir, name);
       const fh = await open(`${file}.tmp`, 'w');
       try {
@@ -98,7 +103,7 @@ export class Spool {
         await fh.close();
       }
       await rename(`${file}.tmp`, file);
-      const entry: SpoolEntry = { seq: batch.seq, table: batch.table, rows: batch.rows, bytes: batch.bytes, file };
+      const entry: SpoolEntry = { seq: batch.seq, table: batch.table, rows: batch.rows, bytes: batch.bytes, file, token: batch.token };
       const at = this.#entries.findIndex((e) => e.seq > batch.seq);
       this.#entries.splice(at === -1 ? this.#entries.length : at, 0, entry);
       this.#bytes += entry.bytes;
@@ -106,12 +111,12 @@ export class Spool {
     });
   }
 
-  /** Reads an entry back as a batch (same body, hence same token). */
+  /** Reads an entry back as a batch (same body, same token). */
   read(entry: SpoolEntry): Promise<Batch> {
     return this.#queue(async () => {
       const body = await readFile(entry.file);
       const { seq, table, rows } = entry;
-      return { seq, table, rows, body, bytes: body.length, token: dedupToken(table, body) };
+      return { seq, table, rows, body, bytes: body.length, token: entry.token ?? dedupToken(table, body) };
     });
   }
 
