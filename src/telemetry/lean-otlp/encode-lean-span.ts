@@ -30,16 +30,10 @@ export function writeLeanSpan(w: JsonBytes, s: LeanEndedSpan): void {
   if (s.traceState !== undefined) {
     w.bytes(TRACE_STATE);
     w.string(s.traceState);
-    w.bytes(NAME);
-  } else w.bytes(QUOTE_NAME);
-  w.string(s.name);
-  if (s.kind === SpanKind.SERVER) w.bytes(KIND_SERVER);
-  else if (s.kind === SpanKind.CLIENT) w.bytes(KIND_CLIENT);
-  else {
-    w.bytes(KIND);
-    w.int(s.kind + 1);
-    w.bytes(START);
-  }
+  } else w.byte(QUOTE);
+  const kind = s.kind === SpanKind.SERVER ? SERVER : s.kind === SpanKind.CLIENT ? CLIENT : undefined;
+  if (kind === undefined) writeNameAndKind(w, s.name, s.kind);
+  else kind.name.write(w, s.name, s.kind);
   // millisToHrTime, twice.
   const startMs = s.startMs;
   const endMs = s.endMs;
@@ -55,46 +49,81 @@ export function writeLeanSpan(w: JsonBytes, s: LeanEndedSpan): void {
   w.bytes(END);
   writeNanos(w, endS, endNs);
   w.bytes(ATTRIBUTES);
-  const attributes = s.kind === SpanKind.CLIENT ? CLIENT_ATTRIBUTES : SERVER_ATTRIBUTES;
+  const attributes = (kind ?? SERVER).attributes;
   attributes.begin(w);
   s.writeAttributes(attributes);
-  attributes.end();
-  if (s.errorMessage === undefined) w.bytes(AFTER_ATTRIBUTES_OK);
+  // The end of the attributes array, the fields after it and the flags, in as few pieces as can be.
+  const owed = attributes.finish() ? 1 : 0;
+  const remote = s.parentRemote ? 1 : 0;
+  if (s.errorMessage === undefined) w.bytes(TAIL_OK[owed * 2 + remote] as Uint8Array);
   else {
-    w.bytes(AFTER_ATTRIBUTES_ERROR);
+    w.bytes(AFTER_ATTRIBUTES_ERROR[owed] as Uint8Array);
     w.string(s.errorMessage);
-    w.byte(CLOSE_BRACE);
+    w.bytes(TAIL_ERROR[remote] as Uint8Array);
   }
-  w.bytes(s.parentRemote ? TAIL_REMOTE : TAIL_LOCAL);
 }
 
 function writeNanos(w: JsonBytes, seconds: number, nanos: number): void {
   if (!w.nanos(seconds, nanos)) w.raw(hrTimeNanos([seconds, nanos]));
 }
 
-/** One writer per span kind: each remembers the keys of its own list (otlp-attribute-bytes.ts). */
-const SERVER_ATTRIBUTES = new OtlpAttributeBytes();
-const CLIENT_ATTRIBUTES = new OtlpAttributeBytes();
+/** `,"name":"…","kind":…,"startTimeUnixNano":"`, for a span name. */
+function writeNameAndKind(w: JsonBytes, name: string, kind: SpanKind): void {
+  w.bytes(NAME);
+  w.string(name);
+  w.bytes(KIND);
+  w.int(kind + 1);
+  w.bytes(START);
+}
+
+/**
+ * writeNameAndKind for one kind of span, whose name mostly repeats (`POST /v1/chat/completions`,
+ * `chat gpt-4o-mini`): a name that came twice in a row is kept as bytes and copied while it keeps
+ * coming.
+ */
+class RepeatedName {
+  private last: string | undefined = undefined;
+  private bytes: Uint8Array | undefined = undefined;
+
+  write(w: JsonBytes, name: string, kind: SpanKind): void {
+    if (name !== this.last) {
+      this.last = name;
+      this.bytes = undefined;
+      writeNameAndKind(w, name, kind);
+    } else if (this.bytes !== undefined) w.bytes(this.bytes);
+    else {
+      const from = w.pos;
+      writeNameAndKind(w, name, kind);
+      this.bytes = w.buf.slice(from, w.pos);
+    }
+  }
+}
+
+/** Per span kind: its name, and its attributes writer, which remembers the keys of its own list. */
+const SERVER = { name: new RepeatedName(), attributes: new OtlpAttributeBytes() };
+const CLIENT = { name: new RepeatedName(), attributes: new OtlpAttributeBytes() };
 
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
 const SAMPLED = 1;
-const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
 const TRACE_ID = utf8('{"traceId":"');
 const SPAN_ID = utf8('","spanId":"');
 const PARENT_SPAN_ID = utf8('","parentSpanId":"');
 const TRACE_STATE = utf8('","traceState":');
 const NAME = utf8(',"name":');
-const QUOTE_NAME = utf8('","name":');
 const KIND = utf8(',"kind":');
 const START = utf8(',"startTimeUnixNano":"');
-const KIND_SERVER = utf8(`,"kind":${SpanKind.SERVER + 1},"startTimeUnixNano":"`);
-const KIND_CLIENT = utf8(`,"kind":${SpanKind.CLIENT + 1},"startTimeUnixNano":"`);
 const END = utf8('","endTimeUnixNano":"');
 const ATTRIBUTES = utf8('","attributes":');
 const AFTER_ATTRIBUTES = ',"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":';
-const AFTER_ATTRIBUTES_OK = utf8(`${AFTER_ATTRIBUTES}${SpanStatusCode.UNSET}}`);
-const AFTER_ATTRIBUTES_ERROR = utf8(`${AFTER_ATTRIBUTES}${SpanStatusCode.ERROR},"message":`);
-const tail = (flags: number) => utf8(`,"links":[],"droppedLinksCount":0,"flags":${flags}}`);
-const TAIL_LOCAL = tail(SAMPLED | HAS_IS_REMOTE);
-const TAIL_REMOTE = tail(SAMPLED | HAS_IS_REMOTE | IS_REMOTE);
+const LINKS = (flags: number) => `,"links":[],"droppedLinksCount":0,"flags":${flags}}`;
+const FLAGS = [SAMPLED | HAS_IS_REMOTE, SAMPLED | HAS_IS_REMOTE | IS_REMOTE];
+const CLOSE = [']', '}}]'];
+/** By 2 × (attributes written) + (remote parent). */
+const TAIL_OK = [0, 1].flatMap((owed) =>
+  FLAGS.map((flags) => utf8(`${CLOSE[owed]}${AFTER_ATTRIBUTES}${SpanStatusCode.UNSET}}${LINKS(flags)}`)),
+);
+/** By (attributes written), then the message, then by (remote parent). */
+const AFTER_ATTRIBUTES_ERROR = CLOSE.map((close) => utf8(`${close}${AFTER_ATTRIBUTES}${SpanStatusCode.ERROR},"message":`));
+const TAIL_ERROR = FLAGS.map((flags) => utf8(`}${LINKS(flags)}`));

@@ -12,6 +12,8 @@ export class JsonBytes {
   buf: Buffer;
   pos = 0;
   private lastNumber = Number.NaN;
+  private lastSeconds = -1;
+  private lastSecondsDigits: Uint8Array = new Uint8Array(0);
   private lastExponential = '';
 
   constructor(buf: Buffer = Buffer.allocUnsafeSlow(4096)) {
@@ -206,11 +208,28 @@ export class JsonBytes {
   nanos(seconds: number, nanos: number): boolean {
     if (!(Number.isSafeInteger(seconds) && seconds >= 0 && Number.isInteger(nanos) && nanos >= 0 && nanos < 1e9)) return false;
     if (this.pos + 26 > this.buf.length) this.grow(26);
-    if (seconds === 0) this.pos = writeDigits(this.buf, this.pos, nanos, digitCount(nanos));
-    else {
-      const p = writeDigits(this.buf, this.pos, seconds, digitCount(seconds));
-      this.pos = writeDigits(this.buf, p, nanos, 9);
+    const buf = this.buf;
+    let p = this.pos;
+    if (seconds === 0) {
+      this.pos = writeDigits(buf, p, nanos, digitCount(nanos));
+      return true;
     }
+    // The seconds change once a second: their digits are kept.
+    if (seconds !== this.lastSeconds) {
+      this.lastSeconds = seconds;
+      const width = digitCount(seconds);
+      writeDigits(buf, p, seconds, width);
+      this.lastSecondsDigits = buf.slice(p, p + width);
+    }
+    const digits = this.lastSecondsDigits;
+    for (let i = 0; i < digits.length; i++) buf[p++] = digits[i] as number;
+    // Nine digits, three at a time.
+    const high = Math.floor(nanos / 1e6);
+    const rest = nanos - high * 1e6;
+    const mid = Math.floor(rest / 1000);
+    p = writeThree(buf, p, high);
+    p = writeThree(buf, p, mid);
+    this.pos = writeThree(buf, p, rest - mid * 1000);
     return true;
   }
 
@@ -261,6 +280,21 @@ function writeDigits(buf: Buffer, p: number, n: number, width: number): number {
     }
   }
   return p + width;
+}
+
+/** `"000"` to `"999"`, each as the three digit bytes packed in one number. */
+const THREE = Array.from(
+  { length: 1000 },
+  (_, n) => ((ZERO + Math.floor(n / 100)) << 16) | ((ZERO + (Math.floor(n / 10) % 10)) << 8) | (ZERO + (n % 10)),
+);
+
+/** `n` (0 to 999) as three digits. */
+function writeThree(buf: Buffer, p: number, n: number): number {
+  const d = THREE[n] as number;
+  buf[p] = d >> 16;
+  buf[p + 1] = (d >> 8) & 0xff;
+  buf[p + 2] = d & 0xff;
+  return p + 3;
 }
 
 /** JSON.stringify's escapes for the ASCII characters that need one. */

@@ -39,9 +39,18 @@ export class OtlpAttributeBytes implements AttributeWriter {
 
   /** Ends the array (`]`) and lets go of the JsonBytes. */
   end(): void {
-    if (this.first) this.w.byte(CLOSE_BRACKET);
-    else this.w.bytes(CLOSE_2_BRACKET);
+    const w = this.w;
+    if (this.finish()) w.bytes(CLOSE_2_BRACKET);
+    else w.byte(CLOSE_BRACKET);
+  }
+
+  /**
+   * Lets go of the JsonBytes without ending the array: the caller writes `}}]` if this returns
+   * true (attributes were written, the last one's `}}` is owed), `]` otherwise.
+   */
+  finish(): boolean {
     this.w = EMPTY_WRITER;
+    return !this.first;
   }
 
   attr(key: string, value: AttributeValue | null | undefined): void {

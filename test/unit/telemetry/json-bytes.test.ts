@@ -159,6 +159,18 @@ test('json-bytes: nanos() writes hrTimeNanos for the times millisToHrTime gives,
   }
 });
 
+test('json-bytes: nanos() on one writer: seconds that repeat, change and change width, nanos of every size', () => {
+  const w = tiny();
+  const seconds = [1_760_000_000, 1_760_000_000, 1_760_000_001, 999_999_999, 1_000_000_000, 1, 1, 0, 12_345_678_901, 1_760_000_001];
+  for (const s of seconds) {
+    for (const ns of [0, 1, 999, 1000, 999_999, 1_000_000, 123_456_789, 999_999_999, Math.floor(Math.random() * 1e9)]) {
+      const at = w.pos;
+      assert.equal(w.nanos(s, ns), true);
+      assert.equal(w.text(at), hrTimeNanos([s, ns]), `${s} ${ns}`);
+    }
+  }
+});
+
 /** What an OTLP AnyValue is in JSON, built with JSON.stringify. */
 function anyValue(v: AttributeValue | null | undefined): string {
   if (typeof v === 'string') return `{"stringValue":${JSON.stringify(v)}}`;
