@@ -81,8 +81,9 @@ export class OtlpAttributeBytes implements AttributeWriter {
       this.keys[at] = key;
       this.heads[at] = h;
     }
-    // A primitive is remembered (strings by content, through ===); arrays never repeat.
-    this.values[at] = typeof value === 'object' ? undefined : value;
+    // A primitive is remembered (strings by content, through ===); arrays never repeat, and long
+    // strings (captured content) are neither kept nor compared.
+    this.values[at] = typeof value === 'object' || (typeof value === 'string' && value.length > MAX_KEPT_STRING) ? undefined : value;
     this.valueFirst[at] = this.first;
     this.valueBytes[at] = undefined;
     this.write(h, value);
@@ -195,6 +196,7 @@ interface Heads {
 const HEADS = new Map<string, Heads>();
 const MAX_CACHED_KEYS = 1024;
 const MAX_POSITIONS = 64;
+const MAX_KEPT_STRING = 256;
 
 function headsOf(key: string): Heads {
   let h = HEADS.get(key);

@@ -253,6 +253,7 @@ test('attribute bytes: attributes one at a time skip null and undefined; keys ch
   run([['n', Number.NaN]]);
   run([['n', Number.NaN]]);
   run([['n', Number.NaN]]);
+  for (let i = 0; i < 3; i++) run([['long', `${'内容 '.repeat(100)}`]]);
 });
 
 test('json-bytes: number() gives String(v) for random doubles of every magnitude, and repeats', () => {
