@@ -30,6 +30,11 @@ export interface LeanBatchOptions {
 }
 
 const MIN_CHUNK_BYTES = 64 * 1024;
+/**
+ * Spare buffers kept: one batch fills while another is posted, and a slow post can leave a second
+ * one full and waiting; a third would be a fresh allocation (fresh pages, page faults).
+ */
+const MAX_SPARE = 2;
 
 export class LeanBatchSpanProcessor implements SpanProcessor {
   /** Spans dropped because the queue was full, since start. */
@@ -41,8 +46,8 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   private queued = 0;
   /** Size to give a new chunk's buffer: that of the last full one. */
   private chunkBytes = MIN_CHUNK_BYTES;
-  /** A buffer whose post is over, for the next chunk. */
-  private spare: Buffer | undefined;
+  /** Buffers whose post is over, for the next chunks (at most MAX_SPARE). */
+  private readonly spares: Buffer[] = [];
   private timer: NodeJS.Timeout | undefined;
   private exporting: Promise<void> | undefined;
   private droppedInBurst = 0;
@@ -113,7 +118,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
     if (this.stopped) return;
     await this.flushAll();
     this.stopped = true;
-    this.spare = undefined;
+    this.spares.length = 0;
     await this.o.poster.close();
   }
 
@@ -129,8 +134,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   private newChunk(resource: Resource, scope: ReadableSpan['instrumentationScope'], room = 0): Chunk {
     const { head } = this.framing.frame(resource, scope);
     const size = Math.max(this.chunkBytes, head.length + Math.max(room, head.length));
-    const spare = this.spare;
-    this.spare = undefined;
+    const spare = this.spares.pop();
     const bytes = spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafeSlow(size);
     bytes.set(head, 0);
     return { resource, scope, bytes, start: head.length, ends: [], headFinal: !resource.asyncAttributesPending };
@@ -139,7 +143,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   /** Keeps a whole buffer whose post is over for the next chunk. */
   private recycle(bytes: Buffer): void {
     if (!this.stopped && bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength && bytes.length >= this.chunkBytes) {
-      this.spare = bytes;
+      if (this.spares.length < MAX_SPARE) this.spares.push(bytes);
     }
   }
 
