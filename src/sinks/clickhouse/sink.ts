@@ -5,16 +5,16 @@ import { migrate } from './migrations.js';
 import { openClient } from './open-client.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { EndedSpan, EndedSpanSink } from '../../telemetry/ended-span.js';
-import { type Batch, BatchWriter, newRunId } from './pipeline/batch.js';
+import { type Batch, newRunId } from './pipeline/batch.js';
+import { BatchWriter } from './pipeline/batch-writer.js';
 import { Delivery } from './pipeline/delivery.js';
 import { makeInserter } from './pipeline/insert-batch.js';
 import { RecordBuffer } from './pipeline/record-buffer.js';
 import { Spool } from './pipeline/spool.js';
-import { serializeAiAttemptRows } from './rows/ai-attempt-rows.js';
-import { serializeAiCallRow } from './rows/ai-call-row.js';
-import { serializeEndedSpanRow } from './rows/ended-span-row.js';
+import { writeAiAttemptRows } from './rows/ai-attempt-rows.js';
+import { writeAiCallRow } from './rows/ai-call-row.js';
+import { writeEndedSpanRow } from './rows/ended-span-row.js';
 import { serializeOtelSpanRow } from './rows/otel-span-row.js';
-import { fastDateTime64ms } from './rows/time-format.js';
 import type { ClickHouseSettings } from './settings.js';
 import { ClickHouseSpanExporter } from './span-exporter.js';
 import { resolveTarget } from './target.js';
@@ -25,10 +25,10 @@ import { resolveTarget } from './target.js';
  * one batching, spooling, ordered delivery pipeline.
  * `write()` and `writeSpan()` only append to an in-memory buffer: they never throw, never await,
  * never do I/O and do not serialize. Records are serialized on the next turn of the event loop, off
- * the request path, into per-table batch writers; a batch goes out when full (rows or bytes),
- * `max_delay_ms` after its first row, or on flush. The schema is migrated (auto_migrate) before the
- * first insert, not at start, so a sidecar starts fine while ClickHouse is down and its records wait
- * in the spool.
+ * the request path, straight into the per-table batch writers' byte buffers; a batch goes out when
+ * full (rows or bytes), `max_delay_ms` after its first row, or on flush. The schema is migrated
+ * (auto_migrate) before the first insert, not at start, so a sidecar starts fine while ClickHouse is
+ * down and its records wait in the spool.
  */
 export interface ClickHouseSink extends CallSink, EndedSpanSink {
   health(): SinkHealth & { rejectedRows: number; target: string };
@@ -76,9 +76,9 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const submit = (batch: Batch) => delivery.submit(batch);
   const limits = { maxRows: settings.batch.max_rows, maxBytes: settings.batch.max_bytes };
   const runId = newRunId();
-  const callsOut = new BatchWriter('ai_calls', limits, nextSeq, runId, submit);
-  const attemptsOut = new BatchWriter('ai_attempts', limits, nextSeq, runId, submit);
-  const tracesOut = new BatchWriter('otel_traces', limits, nextSeq, runId, submit);
+  const callsOut = new BatchWriter({ table: 'ai_calls', limits, nextSeq, runId, submit });
+  const attemptsOut = new BatchWriter({ table: 'ai_attempts', limits, nextSeq, runId, submit });
+  const tracesOut = new BatchWriter({ table: 'otel_traces', limits, nextSeq, runId, submit });
   let closed = false;
   let droppedOnWrite = 0;
 
@@ -87,21 +87,21 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const calls = new RecordBuffer<CallRecord>({
     maxDelayMs: settings.batch.max_delay_ms,
     onDrain(records) {
-      const attemptLines: string[] = [];
       for (const record of records) {
-        let line: string;
+        callsOut.begin();
+        attemptsOut.begin();
         try {
-          const ts = fastDateTime64ms(record.startedAtMs);
-          attemptLines.length = 0;
-          serializeAiAttemptRows(record, ts, attemptLines);
-          line = serializeAiCallRow(record, ts);
+          writeAiCallRow(callsOut.out, record);
+          writeAiAttemptRows(attemptsOut.out, record);
         } catch (err) {
+          callsOut.rollback();
+          attemptsOut.rollback();
           droppedOnWrite++;
           opts.log(`clickhouse sink: cannot serialize call ${record?.callId}: ${(err as Error).message}`);
           continue;
         }
-        callsOut.add(line);
-        for (const a of attemptLines) attemptsOut.add(a);
+        callsOut.commit();
+        attemptsOut.commit();
       }
     },
     onSeal() {
@@ -114,15 +114,19 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
     maxDelayMs: settings.batch.max_delay_ms,
     onDrain(records) {
       for (const span of records) {
-        let line: string;
+        tracesOut.begin();
         try {
-          line = isReadableSpan(span) ? serializeOtelSpanRow(span) : serializeEndedSpanRow(span);
+          if (isReadableSpan(span)) {
+            tracesOut.out.text(serializeOtelSpanRow(span));
+            tracesOut.out.endRow();
+          } else writeEndedSpanRow(tracesOut.out, span);
         } catch (err) {
+          tracesOut.rollback();
           droppedOnWrite++;
           opts.log(`clickhouse sink: cannot serialize span ${span?.name}: ${(err as Error).message}`);
           continue;
         }
-        tracesOut.add(line);
+        tracesOut.commit();
       }
     },
     onSeal() {

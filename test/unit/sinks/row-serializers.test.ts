@@ -1,32 +1,52 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { type AttributeValue, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallRecord } from '../../../src/core/call-record.js';
-import { BatchWriter, type Batch, makeBatch, newRunId } from '../../../src/sinks/clickhouse/pipeline/batch.js';
-import { serializeAiAttemptRows, toAiAttemptRows } from '../../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
-import { serializeAiCallRow, toAiCallRow } from '../../../src/sinks/clickhouse/rows/ai-call-row.js';
+import { toAiAttemptRows, writeAiAttemptRows } from '../../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
+import { toAiCallRow, writeAiCallRow } from '../../../src/sinks/clickhouse/rows/ai-call-row.js';
+import { toEndedSpanRow, writeEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-row.js';
 import { serializeOtelSpanRow, toOtelSpanRow } from '../../../src/sinks/clickhouse/rows/otel-span-row.js';
-import {
-  fastDateTime64ms,
-  fastDateTime64ns,
-  formatDateTime64ms,
-  formatDateTime64ns,
-} from '../../../src/sinks/clickhouse/rows/time-format.js';
+import { RowBytes } from '../../../src/sinks/clickhouse/rows/row-bytes.js';
+import type { EndedSpan } from '../../../src/telemetry/ended-span.js';
 import { scenarioRecords } from '../../integration/clickhouse-fixtures.js';
 
-const ODD = ['plain', 'with "quotes" and \\ backslash', 'tab\tnew\nline\u0001', 'ünïcödé 日本 🎉', 'lone \ud800 surrogate', ''];
+// Strings JSON escapes or encodes as several bytes: quotes, backslashes, controls, non-ASCII
+// (Chinese feature and model names, emoji), lone surrogates of both kinds, DEL.
+const ODD = [
+  'plain',
+  'with "quotes" and \\ backslash',
+  'tab\tnew\nline\u0001\u001f',
+  'ünïcödé 日本 🎉',
+  '客服聊天',
+  '上游错误：模型“通义千问”超时',
+  'lone \ud800 high',
+  'lone \udc00 low',
+  'pair \ud83c\udf89 ok',
+  'del \u007f and \u0080',
+  '',
+];
 
-function fastCallLines(r: CallRecord): string[] {
-  const ts = fastDateTime64ms(r.startedAtMs);
-  const attempts: string[] = [];
-  serializeAiAttemptRows(r, ts, attempts);
-  return [serializeAiCallRow(r, ts), ...attempts];
+/** The byte path's lines of one record (each row as written, without its `\n`). */
+function byteLines(write: (w: RowBytes) => void): string[] {
+  const w = new RowBytes(64); // small: every row makes it grow
+  write(w);
+  const text = w.toString();
+  // the bytes are the UTF-8 of the text (no replacement characters for lone surrogates)
+  assert.ok(Buffer.from(text).equals(w.buf.subarray(0, w.pos)));
+  assert.ok(text.endsWith('\n'));
+  // rows end where the newlines are (JSON escapes every newline inside a row)
+  const newlines: number[] = [];
+  for (let i = 0; i < w.pos; i++) if (w.buf[i] === 10) newlines.push(i + 1);
+  assert.deepEqual(w.rowEnds, newlines);
+  return text.slice(0, -1).split('\n');
 }
+
+const fastCallLines = (r: CallRecord) => [...byteLines((w) => writeAiCallRow(w, r)), ...byteLines((w) => writeAiAttemptRows(w, r))];
 const slowCallLines = (r: CallRecord) => [JSON.stringify(toAiCallRow(r)), ...toAiAttemptRows(r).map((row) => JSON.stringify(row))];
 
-test('ledger rows are byte for byte JSON.stringify of the row objects', () => {
+function oddRecords(): CallRecord[] {
   const records = Object.values(scenarioRecords());
   const variants: CallRecord[] = [...records];
   for (const [i, s] of ODD.entries()) {
@@ -35,39 +55,52 @@ test('ledger rows are byte for byte JSON.stringify of the row objects', () => {
       ...base,
       callId: `id-${s}`,
       feature: s,
+      route: s,
+      requestedModel: s,
+      finalModel: s,
       errorType: s,
+      configHash: s,
+      resource: { ...base.resource, pod: s },
       startedAtMs: base.startedAtMs + i * 1234.5678,
       latencyMs: i === 0 ? Number.NaN : 1 / 3,
+      overheadMs: -0,
       costUsd: i === 1 ? null : 1e-9 * (i + 1),
-      fallbackPath: [s, 'openai/gpt-4o'],
-      usage: { inputTokens: 5, reasoningTokens: i },
-      attempts: base.attempts.map((a) => ({ ...a, model: s, responseModel: s, startedAtMs: -1.5 + i })),
+      fallbackPath: [s, 'openai/gpt-4o', s],
+      usage: { inputTokens: 5, reasoningTokens: i, cacheReadTokens: 2 ** 40 },
+      attempts: base.attempts.map((a) => ({ ...a, model: s, responseModel: s, errorType: s, startedAtMs: -1.5 + i })),
     });
   }
-  // odd types take the original path, with the same output
-  variants.push({ ...(records[0] as CallRecord), httpStatus: '200' as unknown as number });
-  variants.push({ ...(records[0] as CallRecord), costUsd: undefined as unknown as null });
-  variants.push({ ...(records[0] as CallRecord), fallbackPath: [1 as unknown as string] });
-  variants.push({ ...(records[0] as CallRecord), attempts: [{ ...(records[0] as CallRecord).attempts[0], index: undefined } as never] });
-  for (const r of variants) assert.deepEqual(fastCallLines(r), slowCallLines(r));
+  return variants;
+}
+
+test('ledger rows are byte for byte JSON.stringify of the row objects, odd strings included', () => {
+  const variants = oddRecords();
+  // odd types take the object path, with the same output
+  const first = variants[0] as CallRecord;
+  variants.push({ ...first, httpStatus: '200' as unknown as number });
+  variants.push({ ...first, costUsd: undefined as unknown as null });
+  variants.push({ ...first, fallbackPath: [1 as unknown as string] });
+  variants.push({ ...first, streamed: 1 as unknown as boolean });
+  variants.push({ ...first, resource: { ...first.resource, pod: 7 as unknown as string } });
+  variants.push({ ...first, attempts: [{ ...first.attempts[0], index: undefined } as never] });
+  variants.push({ ...first, attempts: [...first.attempts, { ...first.attempts[0], provider: null } as never] });
+  // each record three times in a row: from the third on, runs of repeated columns are copied
+  for (let pass = 0; pass < 2; pass++) {
+    for (const r of variants) {
+      for (let again = 0; again < 3; again++) assert.deepEqual(fastCallLines(r), slowCallLines(r), `${r.callId} (${pass}, ${again})`);
+    }
+  }
 });
 
-test('fast timestamps equal the original formatting', () => {
-  for (const ms of [0, 1.9, -1, -0.5, -1001, 1_700_000_000_123.75, 1_700_000_000_999, 253402300799999]) {
-    assert.equal(fastDateTime64ms(ms), formatDateTime64ms(ms), String(ms));
-  }
-  assert.throws(() => fastDateTime64ms(Number.NaN));
-  for (const t of [
-    [0, 0],
-    [1_700_000_000, 5],
-    [1_700_000_000, 999_999_999],
-    [-5, 12],
-  ] as [number, number][]) {
-    assert.equal(fastDateTime64ns(t), formatDateTime64ns(t));
-  }
+test('a record that cannot be serialized throws (the sink drops it whole)', () => {
+  const first = Object.values(scenarioRecords())[0] as CallRecord;
+  assert.throws(() => writeAiCallRow(new RowBytes(), { ...first, startedAtMs: Number.NaN }));
+  assert.throws(() => writeAiAttemptRows(new RowBytes(), { ...first, startedAtMs: Number.NaN }));
+  assert.throws(() => writeAiCallRow(new RowBytes(), { ...first, usage: null as never }));
+  assert.throws(() => writeAiAttemptRows(new RowBytes(), { ...first, attempts: undefined as never }));
 });
 
-test('otel_traces rows are byte for byte JSON.stringify of the row objects', () => {
+test('otel_traces rows of SDK spans are byte for byte JSON.stringify of the row objects', () => {
   const memory = new InMemorySpanExporter();
   const resource = resourceFromAttributes({
     'service.name': 'switchyard',
@@ -98,38 +131,100 @@ test('otel_traces rows are byte for byte JSON.stringify of the row objects', () 
   for (const span of memory.getFinishedSpans()) assert.equal(serializeOtelSpanRow(span), JSON.stringify(toOtelSpanRow(span)));
 });
 
-test('BatchWriter bodies equal makeBatch bodies and respect max_rows and max_bytes', () => {
-  const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify({ i, pad: 'é'.repeat(i * 7) }));
-  for (const limits of [
-    { maxRows: 1000, maxBytes: 1 << 20 },
-    { maxRows: 4, maxBytes: 1 << 20 },
-    { maxRows: 1000, maxBytes: 300 },
-    { maxRows: 3, maxBytes: 200 },
-  ]) {
-    const out: Batch[] = [];
-    let seq = 10;
-    const runId = newRunId();
-    const w = new BatchWriter(
-      'ai_calls',
-      limits,
-      () => ++seq,
-      runId,
-      (b) => out.push(b),
+const RESOURCE = resourceFromAttributes({
+  'service.name': 'switchyard',
+  'service.namespace': '商店',
+  'process.command_args': ['node', 'x "y"'],
+  'process.pid': 7,
+});
+
+/** A lean span as span sinks get it, with the given attributes. */
+function endedSpan(over: Partial<EndedSpan>, attrs: [string, AttributeValue | null | undefined][]): EndedSpan {
+  return {
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    parentSpanId: undefined,
+    traceState: undefined,
+    name: 'POST /v1/chat/completions',
+    kind: SpanKind.SERVER,
+    startMs: 1_700_000_000_123.25,
+    endMs: 1_700_000_000_523.5,
+    errorMessage: undefined,
+    resource: RESOURCE,
+    scope: { name: 'switchyard' },
+    writeAttributes(w) {
+      for (const [k, v] of attrs) w.attr(k, v);
+    },
+    ...over,
+  };
+}
+
+const spanLine = (span: EndedSpan) => byteLines((w) => writeEndedSpanRow(w, span));
+
+test('otel_traces rows of lean spans are byte for byte JSON.stringify of the row objects', () => {
+  const spans: EndedSpan[] = [
+    endedSpan({}, []),
+    endedSpan({ kind: SpanKind.CLIENT, parentSpanId: 'a1a2a3a4a5a6a7a8', name: 'chat 通义千问' }, [['gen_ai.request.model', '通义千问']]),
+    endedSpan({ errorMessage: 'upstream "5xx" 超时\n', traceState: 'k=v,其他=1' }, [['error.type', 'upstream_5xx']]),
+    endedSpan({ kind: 9 as SpanKind, scope: { name: 'odd "scope"', version: '1.0 🎉' } }, []),
+    endedSpan({ endMs: 1_000 }, [['late', 1]]), // ends before it starts: the SDK's start
+  ];
+  for (const [i, s] of ODD.entries()) {
+    spans.push(
+      endedSpan({ name: s, errorMessage: s }, [
+        ['switchyard.feature', s],
+        [s === '' || /^\d/.test(s) ? `k.${i}` : s, s],
+        ['n', i / 7],
+        ['big', 2 ** 60],
+        ['neg', -i],
+        ['nan', Number.NaN],
+        ['inf', Number.NEGATIVE_INFINITY],
+        ['b', i % 2 === 0],
+        ['list', ['stop', s]],
+        ['plain.list', ['stop', 'length']],
+        ['nums', [1, 2.5]],
+        ['empty', []],
+        ['skipped', undefined],
+        ['also.skipped', null],
+      ]),
     );
-    for (const l of lines) w.add(l);
-    w.flush();
-    let at = 0;
-    for (const b of out) {
-      assert.ok(b.rows <= limits.maxRows);
-      assert.ok(b.rows === 1 || b.bytes <= limits.maxBytes);
-      const expected = makeBatch(b.seq, 'ai_calls', lines.slice(at, at + b.rows));
-      assert.deepEqual(b, { ...expected, token: `ai_calls-${runId}-${b.seq}` });
-      at += b.rows;
+  }
+  // keys an object would reorder take the object path
+  spans.push(
+    endedSpan({}, [
+      ['z', 'first'],
+      ['0digit', 'second'],
+    ]),
+  );
+  spans.push(endedSpan({}, [['__proto__', 'x']]));
+  // odd types take the object path
+  spans.push(endedSpan({ name: 5 as unknown as string }, []));
+  spans.push(endedSpan({ errorMessage: {} as unknown as string }, []));
+  // each span three times in a row: from the third on, repeated key + value pieces are copied
+  for (let pass = 0; pass < 2; pass++) {
+    for (const span of spans) {
+      const want = [JSON.stringify(toEndedSpanRow(span))];
+      for (let again = 0; again < 3; again++) assert.deepEqual(spanLine(span), want, `${span.name} (${pass}, ${again})`);
     }
-    assert.equal(at, lines.length);
-    assert.deepEqual(
-      out.map((b) => b.seq),
-      out.map((_, i) => 11 + i),
-    );
+  }
+});
+
+test('span attributes: repeated values on one kind of span stay exact when they change', () => {
+  const values: AttributeValue[] = ['a', 'a', 'a', 'b', 'b', 1, 1, '1', true, 'true', true, 'a', 'a'];
+  for (const v of values) {
+    const span = endedSpan({ kind: SpanKind.CONSUMER }, [
+      ['first', v],
+      ['second', v],
+      ['third', typeof v === 'string' ? `${v}!` : v],
+    ]);
+    assert.deepEqual(spanLine(span), [JSON.stringify(toEndedSpanRow(span))]);
+  }
+  // a key that comes and goes (time to first chunk on streamed attempts only)
+  for (let i = 0; i < 6; i++) {
+    const attrs: [string, AttributeValue][] = [['a', 'x']];
+    if (i % 2 === 0) attrs.push(['ttfc', 0.25]);
+    attrs.push(['status', 200], ['cost', 0.5]);
+    const span = endedSpan({ kind: SpanKind.PRODUCER }, attrs);
+    assert.deepEqual(spanLine(span), [JSON.stringify(toEndedSpanRow(span))]);
   }
 });

@@ -1,6 +1,9 @@
-import type { CallRecord } from '../../../core/call-record.js';
-import { fast, lc, num, numOrNull, numOrNullStrict, numOrZero, str, strOrEmpty } from './json.js';
-import { fastDateTime64ms, formatDateTime64ms } from './time-format.js';
+import type { AttemptRecord, CallRecord } from '../../../core/call-record.js';
+import { ColumnRun } from './column-run.js';
+import { num, numOrNull, numOrNullStrict, numOrZero, str, strOrEmpty } from './json-values.js';
+import { frag, type RowBytes } from './row-bytes.js';
+import { writeDateTime64ms } from './time-bytes.js';
+import { formatDateTime64ms } from './time-format.js';
 
 /** One `ai_attempts` row, as JSONEachRow. */
 export interface AiAttemptRow {
@@ -61,50 +64,131 @@ export function toAiAttemptRows(r: CallRecord): AiAttemptRow[] {
   }));
 }
 
+const F = {
+  callId: frag('{"call_id":'),
+  ts: frag(',"ts":"'),
+  startedAt: frag('","started_at":"'),
+  feature: frag('","feature":'),
+  attemptIndex: frag(',"attempt_index":'),
+  targetIndex: frag(',"target_index":'),
+  tryNumber: frag(',"try_number":'),
+  provider: frag(',"provider":'),
+  providerName: frag(',"provider_name":'),
+  model: frag(',"model":'),
+  responseModel: frag(',"response_model":'),
+  serverAddress: frag(',"server_address":'),
+  spanId: frag(',"span_id":'),
+  httpStatus: frag(',"http_status":'),
+  outcome: frag(',"outcome":'),
+  errorType: frag(',"error_type":'),
+  durationMs: frag(',"duration_ms":'),
+  ttfcMs: frag(',"ttfc_ms":'),
+  inputTokens: frag(',"input_tokens":'),
+  outputTokens: frag(',"output_tokens":'),
+  cacheReadTokens: frag(',"cache_read_tokens":'),
+  cacheWriteTokens: frag(',"cache_write_tokens":'),
+  reasoningTokens: frag(',"reasoning_tokens":'),
+  noUsage: frag(',"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"reasoning_tokens":0'),
+  costUsd: frag(',"cost_usd":'),
+};
+
 /**
- * `toAiAttemptRows(r).map(JSON.stringify)`, byte for byte, appended to `out`, without the
- * intermediate objects. `ts` is the call's formatted start. Falls back to the object path for a
- * record with a field of an unexpected type.
+ * Writes `toAiAttemptRows(r).map(JSON.stringify)` into `w`, one row each, byte for byte, without the
+ * intermediate objects or strings. A record with a field of an unexpected type has all its attempt
+ * rows written on the object path. Throws (having written part of the rows) for a record that
+ * cannot be serialized at all: the caller rolls the record back.
  */
-export function serializeAiAttemptRows(r: CallRecord, ts: string, out: string[]): void {
+export function writeAiAttemptRows(w: RowBytes, r: CallRecord): void {
   const attempts = r.attempts;
-  if (!Array.isArray(attempts)) {
-    for (const row of toAiAttemptRows(r)) out.push(JSON.stringify(row));
-    return;
-  }
-  const start = out.length;
-  fast.bad = false;
-  const head = `{"call_id":${str(r.callId)},"ts":"${ts}","started_at":"`;
-  const feature = `,"feature":${lc(r.feature)},"attempt_index":`;
-  for (const a of attempts) {
-    if (typeof a !== 'object' || a === null) {
-      fast.bad = true;
-      break;
+  const start = w.pos;
+  const firstRow = w.rowEnds.length;
+  w.bad = !Array.isArray(attempts);
+  if (!w.bad) {
+    for (const a of attempts) {
+      if (typeof a !== 'object' || a === null) {
+        w.bad = true;
+        break;
+      }
+      writeAttemptRow(w, r, a);
+      if (w.bad) break;
+      w.endRow();
     }
-    const u = a.usage;
-    const usage =
-      u === undefined || u === null
-        ? ',"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"reasoning_tokens":0'
-        : `,"input_tokens":${numOrZero(u.inputTokens)},"output_tokens":${numOrZero(u.outputTokens)}` +
-          `,"cache_read_tokens":${numOrZero(u.cacheReadTokens)},"cache_write_tokens":${numOrZero(u.cacheWriteTokens)}` +
-          `,"reasoning_tokens":${numOrZero(u.reasoningTokens)}`;
-    out.push(
-      `${head}${fastDateTime64ms(a.startedAtMs)}"${feature}${num(a.index)},"target_index":${num(a.targetIndex)}` +
-        `,"try_number":${num(a.tryNumber)},"provider":${lc(a.provider)},"provider_name":${lc(a.providerName)}` +
-        `,"model":${lc(a.model)},"response_model":${strOrEmpty(a.responseModel)},"server_address":${lc(a.serverAddress)}` +
-        `,"span_id":${strOrEmptyPlain(a.spanId)},"http_status":${numOrZero(a.httpStatus)},"outcome":${lc(a.outcome)}` +
-        `,"error_type":${strOrEmpty(a.errorType)},"duration_ms":${num(a.durationMs)},"ttfc_ms":${numOrNull(a.timeToFirstChunkMs)}` +
-        `${usage},"cost_usd":${numOrNullStrict(a.costUsd)}}`,
-    );
-    if (fast.bad) break;
   }
-  if (fast.bad) {
-    out.length = start;
-    for (const row of toAiAttemptRows(r)) out.push(JSON.stringify(row));
+  if (w.bad) {
+    w.pos = start;
+    w.rowEnds.length = firstRow;
+    for (const row of toAiAttemptRows(r)) {
+      w.text(JSON.stringify(row));
+      w.endRow();
+    }
   }
 }
 
-/** `v ?? ''` for a high-cardinality string (not cached). */
-function strOrEmptyPlain(v: unknown): string {
-  return v === undefined || v === null ? '""' : str(v);
+// Runs of columns that repeat from attempt to attempt (see ColumnRun).
+const TARGET_RUN = new ColumnRun();
+const OUTCOME_RUN = new ColumnRun();
+
+function writeAttemptRow(w: RowBytes, r: CallRecord, a: AttemptRecord): void {
+  w.raw(F.callId);
+  str(w, r.callId);
+  w.raw(F.ts);
+  writeDateTime64ms(w, r.startedAtMs);
+  w.raw(F.startedAt);
+  writeDateTime64ms(w, a.startedAtMs);
+  const feature = r.feature;
+  const { index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress } = a;
+  if (!TARGET_RUN.copy(w, feature, index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress)) {
+    w.raw(F.feature);
+    str(w, feature);
+    w.raw(F.attemptIndex);
+    num(w, index);
+    w.raw(F.targetIndex);
+    num(w, targetIndex);
+    w.raw(F.tryNumber);
+    num(w, tryNumber);
+    w.raw(F.provider);
+    str(w, provider);
+    w.raw(F.providerName);
+    str(w, providerName);
+    w.raw(F.model);
+    str(w, model);
+    w.raw(F.responseModel);
+    strOrEmpty(w, responseModel);
+    w.raw(F.serverAddress);
+    str(w, serverAddress);
+    TARGET_RUN.wrote(w, feature, index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress);
+  }
+  w.raw(F.spanId);
+  strOrEmpty(w, a.spanId);
+  const { httpStatus, outcome, errorType } = a;
+  if (!OUTCOME_RUN.copy(w, httpStatus, outcome, errorType)) {
+    w.raw(F.httpStatus);
+    numOrZero(w, httpStatus);
+    w.raw(F.outcome);
+    str(w, outcome);
+    w.raw(F.errorType);
+    strOrEmpty(w, errorType);
+    OUTCOME_RUN.wrote(w, httpStatus, outcome, errorType);
+  }
+  w.raw(F.durationMs);
+  num(w, a.durationMs);
+  w.raw(F.ttfcMs);
+  numOrNull(w, a.timeToFirstChunkMs);
+  const u = a.usage;
+  if (u === undefined || u === null) w.raw(F.noUsage);
+  else {
+    w.raw(F.inputTokens);
+    numOrZero(w, u.inputTokens);
+    w.raw(F.outputTokens);
+    numOrZero(w, u.outputTokens);
+    w.raw(F.cacheReadTokens);
+    numOrZero(w, u.cacheReadTokens);
+    w.raw(F.cacheWriteTokens);
+    numOrZero(w, u.cacheWriteTokens);
+    w.raw(F.reasoningTokens);
+    numOrZero(w, u.reasoningTokens);
+  }
+  w.raw(F.costUsd);
+  numOrNullStrict(w, a.costUsd);
+  w.byte(125);
 }

@@ -1,5 +1,8 @@
 import type { CallRecord } from '../../../core/call-record.js';
-import { bool, fast, lc, num, numOrNull, numOrNullStrict, numOrZero, str, strArray, strOrEmpty } from './json.js';
+import { ColumnRun } from './column-run.js';
+import { bool, num, numOrNull, numOrNullStrict, numOrZero, str, strArrayAndJoined, strOrEmpty } from './json-values.js';
+import { frag, type RowBytes } from './row-bytes.js';
+import { writeDateTime64ms } from './time-bytes.js';
 import { formatDateTime64ms } from './time-format.js';
 
 /** One `ai_calls` row, as JSONEachRow. Keys are the table's column names. */
@@ -80,37 +83,147 @@ export function toAiCallRow(r: CallRecord): AiCallRow {
   };
 }
 
-/**
- * `JSON.stringify(toAiCallRow(r))`, byte for byte, without the intermediate object: keys are
- * constants, LowCardinality values come from a cache, and the timestamp reuses its second.
- * Falls back to the object path for a record with a field of an unexpected type.
- */
-export function serializeAiCallRow(r: CallRecord, ts: string): string {
-  fast.bad = false;
-  const u = r.usage;
-  const res = r.resource;
-  const path = r.fallbackPath;
-  const line =
-    `{"call_id":${str(r.callId)},"ts":"${ts}","trace_id":${str(r.traceId)},"span_id":${str(r.spanId)}` +
-    `,"feature":${lc(r.feature)},"route":${lc(r.route)},"operation":${lc(r.operation)},"path":${lc(r.path)}` +
-    `,"streamed":${bool(r.streamed)},"requested_model":${lc(r.requestedModel)},"final_provider":${lc(r.finalProvider)}` +
-    `,"final_model":${lc(r.finalModel)},"outcome":${lc(r.outcome)},"error_type":${strOrEmpty(r.errorType)}` +
-    `,"http_status":${num(r.httpStatus)},"attempt_count":${num(r.attemptCount)},"retry_count":${num(r.retryCount)}` +
-    `,"fallback_path":${strArray(path)},"fallback_path_str":${fast.bad ? '' : lc(path.join('>'))}` +
-    `,"latency_ms":${num(r.latencyMs)},"ttfc_ms":${numOrNull(r.timeToFirstChunkMs)},"overhead_ms":${num(r.overheadMs)}` +
-    (typeof u === 'object' && u !== null
-      ? `,"input_tokens":${numOrZero(u.inputTokens)},"output_tokens":${numOrZero(u.outputTokens)}` +
-        `,"cache_read_tokens":${numOrZero(u.cacheReadTokens)},"cache_write_tokens":${numOrZero(u.cacheWriteTokens)}` +
-        `,"reasoning_tokens":${numOrZero(u.reasoningTokens)}`
-      : bad()) +
-    `,"cost_usd":${numOrNullStrict(r.costUsd)},"price_table_version":${lc(r.priceTableVersion)},"config_hash":${lc(r.configHash)}` +
-    (typeof res === 'object' && res !== null
-      ? `,"service":${lc(res.service)},"namespace":${lc(res.namespace)},"pod":${lc(res.pod)},"workload":${lc(res.workload)}}`
-      : bad());
-  return fast.bad ? JSON.stringify(toAiCallRow(r)) : line;
-}
+// The row's constant fragments, in column order.
+const F = {
+  callId: frag('{"call_id":'),
+  ts: frag(',"ts":"'),
+  traceId: frag('","trace_id":'),
+  spanId: frag(',"span_id":'),
+  feature: frag(',"feature":'),
+  route: frag(',"route":'),
+  operation: frag(',"operation":'),
+  path: frag(',"path":'),
+  streamed: frag(',"streamed":'),
+  requestedModel: frag(',"requested_model":'),
+  finalProvider: frag(',"final_provider":'),
+  finalModel: frag(',"final_model":'),
+  outcome: frag(',"outcome":'),
+  errorType: frag(',"error_type":'),
+  httpStatus: frag(',"http_status":'),
+  attemptCount: frag(',"attempt_count":'),
+  retryCount: frag(',"retry_count":'),
+  fallbackPath: frag(',"fallback_path":'),
+  fallbackPathStr: frag(',"fallback_path_str":'),
+  latencyMs: frag(',"latency_ms":'),
+  ttfcMs: frag(',"ttfc_ms":'),
+  overheadMs: frag(',"overhead_ms":'),
+  inputTokens: frag(',"input_tokens":'),
+  outputTokens: frag(',"output_tokens":'),
+  cacheReadTokens: frag(',"cache_read_tokens":'),
+  cacheWriteTokens: frag(',"cache_write_tokens":'),
+  reasoningTokens: frag(',"reasoning_tokens":'),
+  costUsd: frag(',"cost_usd":'),
+  priceTableVersion: frag(',"price_table_version":'),
+  configHash: frag(',"config_hash":'),
+  service: frag(',"service":'),
+  namespace: frag(',"namespace":'),
+  pod: frag(',"pod":'),
+  workload: frag(',"workload":'),
+};
 
-function bad(): string {
-  fast.bad = true;
-  return '';
+// Runs of columns that repeat from call to call (see ColumnRun).
+const ROUTE_RUN = new ColumnRun();
+const MODEL_RUN = new ColumnRun();
+const CONFIG_RUN = new ColumnRun();
+
+/**
+ * Writes `JSON.stringify(toAiCallRow(r))` into `w`, byte for byte, without the intermediate object
+ * or string. A record with a field of an unexpected type is written on the object path. Throws
+ * (having written part of a row) for a record that cannot be serialized at all: the caller rolls
+ * the record back.
+ */
+export function writeAiCallRow(w: RowBytes, r: CallRecord): void {
+  const start = w.pos;
+  w.bad = false;
+  w.raw(F.callId);
+  str(w, r.callId);
+  w.raw(F.ts);
+  writeDateTime64ms(w, r.startedAtMs);
+  w.raw(F.traceId);
+  str(w, r.traceId);
+  w.raw(F.spanId);
+  str(w, r.spanId);
+  const { feature, route, operation, path, streamed } = r;
+  if (!ROUTE_RUN.copy(w, feature, route, operation, path, streamed)) {
+    w.raw(F.feature);
+    str(w, feature);
+    w.raw(F.route);
+    str(w, route);
+    w.raw(F.operation);
+    str(w, operation);
+    w.raw(F.path);
+    str(w, path);
+    w.raw(F.streamed);
+    bool(w, streamed);
+    ROUTE_RUN.wrote(w, feature, route, operation, path, streamed);
+  }
+  const { requestedModel, finalProvider, finalModel, outcome, errorType } = r;
+  if (!MODEL_RUN.copy(w, requestedModel, finalProvider, finalModel, outcome, errorType)) {
+    w.raw(F.requestedModel);
+    str(w, requestedModel);
+    w.raw(F.finalProvider);
+    str(w, finalProvider);
+    w.raw(F.finalModel);
+    str(w, finalModel);
+    w.raw(F.outcome);
+    str(w, outcome);
+    w.raw(F.errorType);
+    strOrEmpty(w, errorType);
+    MODEL_RUN.wrote(w, requestedModel, finalProvider, finalModel, outcome, errorType);
+  }
+  w.raw(F.httpStatus);
+  num(w, r.httpStatus);
+  w.raw(F.attemptCount);
+  num(w, r.attemptCount);
+  w.raw(F.retryCount);
+  num(w, r.retryCount);
+  w.raw(F.fallbackPath);
+  strArrayAndJoined(w, r.fallbackPath, F.fallbackPathStr, 62);
+  w.raw(F.latencyMs);
+  num(w, r.latencyMs);
+  w.raw(F.ttfcMs);
+  numOrNull(w, r.timeToFirstChunkMs);
+  w.raw(F.overheadMs);
+  num(w, r.overheadMs);
+  const u = r.usage;
+  if (typeof u === 'object' && u !== null) {
+    w.raw(F.inputTokens);
+    numOrZero(w, u.inputTokens);
+    w.raw(F.outputTokens);
+    numOrZero(w, u.outputTokens);
+    w.raw(F.cacheReadTokens);
+    numOrZero(w, u.cacheReadTokens);
+    w.raw(F.cacheWriteTokens);
+    numOrZero(w, u.cacheWriteTokens);
+    w.raw(F.reasoningTokens);
+    numOrZero(w, u.reasoningTokens);
+  } else w.bad = true;
+  w.raw(F.costUsd);
+  numOrNullStrict(w, r.costUsd);
+  const { priceTableVersion, configHash } = r;
+  const res = r.resource;
+  if (typeof res === 'object' && res !== null) {
+    const { service, namespace, pod, workload } = res;
+    if (!CONFIG_RUN.copy(w, priceTableVersion, configHash, service, namespace, pod, workload)) {
+      w.raw(F.priceTableVersion);
+      str(w, priceTableVersion);
+      w.raw(F.configHash);
+      str(w, configHash);
+      w.raw(F.service);
+      str(w, service);
+      w.raw(F.namespace);
+      str(w, namespace);
+      w.raw(F.pod);
+      str(w, pod);
+      w.raw(F.workload);
+      str(w, workload);
+      w.byte(125);
+      CONFIG_RUN.wrote(w, priceTableVersion, configHash, service, namespace, pod, workload);
+    }
+  } else w.bad = true;
+  if (w.bad) {
+    w.pos = start;
+    w.text(JSON.stringify(toAiCallRow(r)));
+  }
+  w.endRow();
 }

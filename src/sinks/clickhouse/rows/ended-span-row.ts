@@ -1,26 +1,17 @@
-import type { AttributeValue } from '@opentelemetry/api';
 import { type EndedSpan, spanTimes } from '../../../telemetry/ended-span.js';
-import { type AttributeWriter, AttributesObjectWriter } from '../../../telemetry/span-attributes.js';
-import { jstr, jstrCached, needsEscape } from './json.js';
-import {
-  type OtelSpanRow,
-  QUOTED_KINDS,
-  QUOTED_STATUS,
-  SPAN_KINDS,
-  STATUS_CODES,
-  attrString,
-  attributesToMap,
-  durationNanos,
-  quotedKey,
-  resourceColumns,
-} from './otel-span-row.js';
-import { fastDateTime64ns, formatDateTime64ns } from './time-format.js';
+import { AttributesObjectWriter } from '../../../telemetry/span-attributes.js';
+import { type OtelSpanRow, SPAN_KINDS, STATUS_CODES, attributesToMap, durationNanos } from './otel-span-row.js';
+import { frag, RowBytes } from './row-bytes.js';
+import { SpanAttributesBytes } from './span-attributes-bytes.js';
+import { writeSpanNameColumns } from './span-name-columns.js';
+import { writeDateTime64ns } from './time-bytes.js';
+import { formatDateTime64ns } from './time-format.js';
 
 /**
  * `otel_traces` rows of lean spans (telemetry/ended-span.ts), serialized from the span's data
  * without a ReadableSpan: the same bytes `serializeOtelSpanRow` writes for the ReadableSpan of the
- * same span (a unit test compares them). The attributes go straight from the records into the
- * `SpanAttributes` map.
+ * same span (a unit test compares them), written straight into the batch's bytes. The attributes go
+ * straight from the records into the `SpanAttributes` map.
  */
 const SPAN_KIND_UNSPECIFIED = 'SPAN_KIND_UNSPECIFIED';
 const STATUS_UNSET = 0;
@@ -58,51 +49,32 @@ export function toEndedSpanRow(span: EndedSpan): OtelSpanRow {
   };
 }
 
+const F = {
+  timestamp: frag('{"Timestamp":"'),
+  traceId: frag('","TraceId":'),
+  spanId: frag(',"SpanId":'),
+  parentSpanId: frag(',"ParentSpanId":'),
+  traceState: frag(',"TraceState":'),
+  duration: frag(',"Duration":'),
+  tail: frag(
+    ',"Events.Timestamp":[],"Events.Name":[],"Events.Attributes":[]' +
+      ',"Links.TraceId":[],"Links.SpanId":[],"Links.TraceState":[],"Links.Attributes":[]}',
+  ),
+};
+// `,"StatusCode":"<code>","StatusMessage":`
+const STATUS_UNSET_MESSAGE = frag(`,"StatusCode":"${STATUS_CODES[STATUS_UNSET]}","StatusMessage":`);
+const STATUS_ERROR_MESSAGE = frag(`,"StatusCode":"${STATUS_CODES[STATUS_ERROR]}","StatusMessage":`);
+const EMPTY = frag('""');
+
+const attributes = new SpanAttributesBytes();
+
 /**
- * `serializeAttributesMap` of the span's attributes, written as they come, each as few pieces as
- * possible (a cached `,"key":"` head, the value, the closing quote).
+ * Writes `JSON.stringify(toEndedSpanRow(span))` into `w`, byte for byte, without the intermediate
+ * objects or strings: constant fragments copied, the resource's columns encoded once, the attributes
+ * written as the span hands them over. A span with a field of an unexpected type, or an attribute
+ * name an object would reorder, is written on the object path.
  */
-class SpanAttributesMapWriter implements AttributeWriter {
-  out = '';
-  /** A name an object would reorder: the caller takes the object path. */
-  odd = false;
-
-  attr(key: string, value: AttributeValue | null | undefined): void {
-    if (value === undefined || value === null || this.odd) return;
-    let h = HEADS.get(key);
-    if (h === undefined) {
-      const k = quotedKey(key);
-      if (k === undefined) {
-        this.odd = true;
-        return;
-      }
-      h = { next: `,${k}"`, first: `{${k}"`, nextRaw: `,${k}`, firstRaw: `{${k}` };
-      if (HEADS.size >= HEADS_MAX) HEADS.clear();
-      HEADS.set(key, h);
-    }
-    const first = this.out === '';
-    const s = typeof value === 'string' ? value : attrString(value);
-    const piece = needsEscape(s) ? `${first ? h.firstRaw : h.nextRaw}${JSON.stringify(s)}` : `${first ? h.first : h.next}${s}"`;
-    this.out = first ? piece : this.out + piece;
-  }
-}
-
-interface Heads {
-  next: string;
-  first: string;
-  nextRaw: string;
-  firstRaw: string;
-}
-
-const HEADS = new Map<string, Heads>();
-const HEADS_MAX = 4096;
-
-const EMPTY_TAIL =
-  ',"Events.Timestamp":[],"Events.Name":[],"Events.Attributes":[]' +
-  ',"Links.TraceId":[],"Links.SpanId":[],"Links.TraceState":[],"Links.Attributes":[]}';
-
-/** `JSON.stringify(toEndedSpanRow(span))`, byte for byte, without the intermediate objects. */
-export function serializeEndedSpanRow(span: EndedSpan): string {
+export function writeEndedSpanRow(w: RowBytes, span: EndedSpan): void {
   const { traceId, spanId, name, errorMessage, scope } = span;
   const parentSpanId = span.parentSpanId ?? '';
   const traceState = span.traceState ?? '';
@@ -117,21 +89,53 @@ export function serializeEndedSpanRow(span: EndedSpan): string {
     typeof scopeVersion !== 'string' ||
     (errorMessage !== undefined && typeof errorMessage !== 'string')
   ) {
-    return JSON.stringify(toEndedSpanRow(span));
+    w.text(JSON.stringify(toEndedSpanRow(span)));
+    w.endRow();
+    return;
   }
-  const w = new SpanAttributesMapWriter();
-  span.writeAttributes(w);
-  if (w.odd) return JSON.stringify(toEndedSpanRow(span));
+  const row = w.pos;
   const [start, end] = spanTimes(span.startMs, span.endMs);
-  const duration = durationNanos(start, end);
-  const resource = resourceColumns(span.resource.attributes);
-  return (
-    `{"Timestamp":"${fastDateTime64ns(start)}","TraceId":${jstr(traceId)},"SpanId":${jstr(spanId)}` +
-    `,"ParentSpanId":${jstr(parentSpanId)},"TraceState":${jstr(traceState)},"SpanName":${jstrCached(name)}` +
-    `,"SpanKind":${QUOTED_KINDS[span.kind] ?? `"${SPAN_KIND_UNSPECIFIED}"`},"ServiceName":${resource.service}` +
-    `,"ResourceAttributes":${resource.map},"ScopeName":${jstrCached(scope.name)},"ScopeVersion":${jstrCached(scopeVersion)}` +
-    `,"SpanAttributes":${w.out === '' ? '{}' : `${w.out}}`},"Duration":${Number.isFinite(duration) ? duration : 'null'}` +
-    `,"StatusCode":${QUOTED_STATUS[errorMessage === undefined ? STATUS_UNSET : STATUS_ERROR]},"StatusMessage":${jstr(errorMessage ?? '')}` +
-    EMPTY_TAIL
-  );
+  w.raw(F.timestamp);
+  writeDateTime64ns(w, start);
+  w.raw(F.traceId);
+  w.str(traceId);
+  w.raw(F.spanId);
+  w.str(spanId);
+  w.raw(F.parentSpanId);
+  if (parentSpanId === '') w.raw(EMPTY);
+  else w.str(parentSpanId);
+  w.raw(F.traceState);
+  if (traceState === '') w.raw(EMPTY);
+  else w.str(traceState);
+  writeSpanNameColumns(w, span, scopeVersion);
+  attributes.begin(w, span.kind);
+  try {
+    span.writeAttributes(attributes);
+  } finally {
+    attributes.end();
+  }
+  if (attributes.odd) {
+    w.pos = row;
+    w.text(JSON.stringify(toEndedSpanRow(span)));
+    w.endRow();
+    return;
+  }
+  w.raw(F.duration);
+  w.num(durationNanos(start, end));
+  if (errorMessage === undefined) {
+    w.raw(STATUS_UNSET_MESSAGE);
+    w.raw(EMPTY);
+  } else {
+    w.raw(STATUS_ERROR_MESSAGE);
+    w.str(errorMessage);
+  }
+  w.raw(F.tail);
+  w.endRow();
+}
+
+/** `JSON.stringify(toEndedSpanRow(span))`, through `writeEndedSpanRow` (tests compare the two). */
+export function serializeEndedSpanRow(span: EndedSpan): string {
+  const w = new RowBytes(4096);
+  writeEndedSpanRow(w, span);
+  return w.toString().slice(0, -1);
 }

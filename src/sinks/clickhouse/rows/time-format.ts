@@ -10,26 +10,9 @@ export function formatDateTime64ns(time: readonly [number, number]): string {
   return `${base}.${String(nanos).padStart(9, '0')}`;
 }
 
-// The fast forms below give exactly the strings above; they format the date and time of a second
-// once and reuse it while rows fall in the same second (rows of a batch are close in time).
-let msSecond = Number.NaN;
-let msPrefix = '';
-
-/** formatDateTime64ms, with the `YYYY-MM-DD hh:mm:ss.` of the last second cached. */
-export function fastDateTime64ms(epochMs: number): string {
-  if (typeof epochMs !== 'number') return formatDateTime64ms(epochMs);
-  const t = Math.trunc(epochMs); // a Date's time value drops the fraction toward zero
-  const sec = Math.floor(t / 1000);
-  if (sec !== msSecond) {
-    const iso = new Date(sec * 1000).toISOString(); // throws for an invalid time, like the original
-    if (iso.length !== 24) return formatDateTime64ms(epochMs); // years outside 0000–9999
-    msPrefix = `${iso.slice(0, 10)} ${iso.slice(11, 20)}`;
-    msSecond = sec;
-  }
-  const ms = t - sec * 1000;
-  return msPrefix + (ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : `${ms}`);
-}
-
+// The fast form below gives exactly the string above; it formats the date and time of a second
+// once and reuses it while rows fall in the same second (rows of a batch are close in time).
+// time-bytes.ts writes both forms straight into row bytes.
 let nsSecond = Number.NaN;
 let nsPrefix = '';
 

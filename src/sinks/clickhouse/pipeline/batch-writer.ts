@@ -1,0 +1,93 @@
+import { RowBytes } from '../rows/row-bytes.js';
+import { type Batch, type SinkTable, batchToken } from './batch.js';
+
+export interface BatchWriterOptions {
+  table: SinkTable;
+  limits: { maxRows: number; maxBytes: number };
+  nextSeq: () => number;
+  /** The sink's run id (see `newRunId`): tokens are `<table>-<runId>-<seq>`. */
+  runId: string;
+  submit: (batch: Batch) => void;
+}
+
+/**
+ * Rows of one table, written straight into a reused byte buffer (`out`) by the row writers, one
+ * record at a time: `begin()`, the record's rows, then `commit()`, or `rollback()` when the record
+ * cannot be serialized (its rows vanish whole; nothing of it was submitted). On commit the limits
+ * apply row by row: a batch is submitted whenever it holds `maxRows` rows, or before a row that
+ * would take it past `maxBytes` (a single larger row still makes its own batch), and on `flush()`.
+ * The body is copied out, so the buffer (at most `maxBytes` plus one record) is reused. Bodies are
+ * byte for byte `lines.join('\n') + '\n'` of the rows.
+ */
+export class BatchWriter {
+  readonly out = new RowBytes();
+  #rows = 0;
+  #mark = 0;
+
+  constructor(private readonly opts: BatchWriterOptions) {}
+
+  /** Rows committed and not submitted yet. */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** Starts a record. */
+  begin(): void {
+    this.#mark = this.out.pos;
+    this.out.rowEnds.length = 0;
+  }
+
+  /** Drops what was written since `begin()`. */
+  rollback(): void {
+    this.out.pos = this.#mark;
+    this.out.rowEnds.length = 0;
+  }
+
+  /** Counts the rows written since `begin()`, submitting batches as the limits say. */
+  commit(): void {
+    const ends = this.out.rowEnds;
+    const { maxRows, maxBytes } = this.opts.limits;
+    // Row positions were taken before any batch of this commit was submitted: `shift` is what has
+    // been submitted (and moved out of the buffer) since.
+    let shift = 0;
+    let start = this.#mark;
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i] as number;
+      if (this.#rows > 0 && end - shift > maxBytes) {
+        this.#emit(start - shift);
+        shift = start;
+      }
+      if (++this.#rows >= maxRows) {
+        this.#emit(end - shift);
+        shift = end;
+      }
+      start = end;
+    }
+    ends.length = 0;
+  }
+
+  /** Add one ready line (JSON without its `\n`) as a record. */
+  add(line: string): void {
+    this.begin();
+    this.out.text(line);
+    this.out.endRow();
+    this.commit();
+  }
+
+  flush(): void {
+    if (this.#rows > 0) this.#emit(this.out.pos);
+  }
+
+  /** Submits the first `bytes` of the buffer (the committed rows before it) and moves the rest down. */
+  #emit(bytes: number): void {
+    const out = this.out;
+    const body = Buffer.allocUnsafeSlow(bytes);
+    out.buf.copy(body, 0, 0, bytes);
+    const seq = this.opts.nextSeq();
+    const { table } = this.opts;
+    this.opts.submit({ seq, table, rows: this.#rows, body, bytes, token: batchToken(table, this.opts.runId, seq) });
+    this.#rows = 0;
+    if (out.pos > bytes) out.buf.copyWithin(0, bytes, out.pos);
+    out.pos -= bytes;
+  }
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type Batch, TOKEN_PATTERN, makeBatch, newRunId } from '../../../src/sinks/clickhouse/pipeline/batch.js';
+import { BatchWriter } from '../../../src/sinks/clickhouse/pipeline/batch-writer.js';
+
+function writer(limits: { maxRows: number; maxBytes: number }, out: Batch[]) {
+  let seq = 10;
+  const runId = newRunId();
+  return {
+    runId,
+    w: new BatchWriter({ table: 'ai_calls', limits, nextSeq: () => ++seq, runId, submit: (b) => out.push(b) }),
+  };
+}
+
+const LIMITS = [
+  { maxRows: 1000, maxBytes: 1 << 20 },
+  { maxRows: 4, maxBytes: 1 << 20 },
+  { maxRows: 1000, maxBytes: 300 },
+  { maxRows: 3, maxBytes: 200 },
+  { maxRows: 1, maxBytes: 1024 },
+];
+
+/** Checks the batches against the lines they must hold, in order, within the limits. */
+function checkBatches(out: Batch[], lines: string[], limits: { maxRows: number; maxBytes: number }, runId: string): void {
+  let at = 0;
+  for (const [i, b] of out.entries()) {
+    assert.ok(b.rows >= 1 && b.rows <= limits.maxRows);
+    assert.ok(b.rows === 1 || b.bytes <= limits.maxBytes, `${b.bytes} bytes in ${b.rows} rows`);
+    const expected = makeBatch(b.seq, 'ai_calls', lines.slice(at, at + b.rows));
+    assert.ok(b.body.equals(expected.body));
+    assert.equal(b.bytes, b.body.length);
+    assert.equal(b.seq, 11 + i);
+    assert.equal(b.token, `ai_calls-${runId}-${b.seq}`);
+    assert.match(b.token, TOKEN_PATTERN);
+    at += b.rows;
+  }
+  assert.equal(at, lines.length);
+}
+
+test('one-row records: bodies are the lines joined, within max_rows and max_bytes', () => {
+  const lines = Array.from({ length: 25 }, (_, i) => JSON.stringify({ i, pad: 'é'.repeat(i * 7) }));
+  for (const limits of LIMITS) {
+    const out: Batch[] = [];
+    const { w, runId } = writer(limits, out);
+    for (const l of lines) w.add(l);
+    assert.equal(w.rows, lines.length - out.reduce((n, b) => n + b.rows, 0));
+    w.flush();
+    assert.equal(w.rows, 0);
+    checkBatches(out, lines, limits, runId);
+  }
+});
+
+test('records of several rows: the limits apply row by row; a rolled-back record leaves nothing', () => {
+  const lines: string[] = [];
+  for (const limits of LIMITS) {
+    lines.length = 0;
+    const out: Batch[] = [];
+    const { w, runId } = writer(limits, out);
+    for (let r = 0; r < 30; r++) {
+      w.begin();
+      const rows = 1 + (r % 4);
+      const mine: string[] = [];
+      for (let k = 0; k < rows; k++) {
+        const line = JSON.stringify({ r, k, pad: 'x'.repeat((r * 13 + k * 7) % 90) });
+        w.out.text(line);
+        w.out.endRow();
+        mine.push(line);
+      }
+      if (r % 5 === 3) {
+        w.rollback(); // as when a record throws half-way: none of its rows stay
+        continue;
+      }
+      w.commit();
+      lines.push(...mine);
+    }
+    w.flush();
+    checkBatches(out, lines, limits, runId);
+  }
+});

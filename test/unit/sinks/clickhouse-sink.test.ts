@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { SpanKind } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { CallRecord } from '../../../src/core/call-record.js';
+import type { SinkTable } from '../../../src/sinks/clickhouse/pipeline/batch.js';
+import { toAiAttemptRows } from '../../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
+import { toAiCallRow } from '../../../src/sinks/clickhouse/rows/ai-call-row.js';
+import { toEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-row.js';
+import { parseClickHouseSettings } from '../../../src/sinks/clickhouse/settings.js';
+import { createClickHouseSink } from '../../../src/sinks/clickhouse/sink.js';
+import type { EndedSpan } from '../../../src/telemetry/ended-span.js';
+import { scenarioRecords } from '../../integration/clickhouse-fixtures.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function openSink(maxRows = 2000) {
+  const dir = mkdtempSync(join(tmpdir(), 'ch-sink-unit-'));
+  dirs.push(dir);
+  const lines: Record<SinkTable, string[]> = { ai_calls: [], ai_attempts: [], otel_traces: [] };
+  const tokens = new Set<string>();
+  const logs: string[] = [];
+  const sink = await createClickHouseSink(
+    parseClickHouseSettings({ url: 'http://127.0.0.1:1', spool: { dir }, batch: { max_rows: maxRows } }),
+    {
+      log: (l) => logs.push(l),
+      insert: async (b) => {
+        const text = b.body.toString('utf8');
+        assert.ok(text.endsWith('\n'));
+        assert.equal(b.bytes, b.body.length);
+        assert.ok(!tokens.has(b.token), 'every batch has its own token');
+        tokens.add(b.token);
+        lines[b.table].push(...text.slice(0, -1).split('\n'));
+        assert.equal(text.slice(0, -1).split('\n').length, b.rows);
+      },
+    },
+  );
+  return { sink, lines, logs };
+}
+
+const records = () => Object.values(scenarioRecords());
+
+function chinese(r: CallRecord): CallRecord {
+  return {
+    ...r,
+    callId: `${r.callId}-中文`,
+    feature: '客服聊天',
+    requestedModel: '通义千问-max',
+    errorType: '上游“超时”\n',
+    attempts: r.attempts.map((a) => ({ ...a, model: '通义千问-max', errorType: 'lone \ud800' })),
+  };
+}
+
+test('records become ledger rows; a record that cannot be serialized is dropped whole and counted', async () => {
+  const { sink, lines, logs } = await openSink();
+  const good = records();
+  const [first, second] = good as [CallRecord, CallRecord];
+  const written: CallRecord[] = [];
+  for (const r of good) {
+    sink.write(r);
+    written.push(r);
+  }
+  sink.write({ ...first, callId: 'bad-time', startedAtMs: Number.NaN }); // both rows would throw
+  sink.write({ ...second, callId: 'bad-attempts', attempts: undefined as never }); // the call row alone would not
+  for (const r of good.map(chinese)) {
+    sink.write(r);
+    written.push(r);
+  }
+  await sink.flush();
+  assert.deepEqual(
+    lines.ai_calls,
+    written.map((r) => JSON.stringify(toAiCallRow(r))),
+  );
+  assert.deepEqual(
+    lines.ai_attempts,
+    written.flatMap((r) => toAiAttemptRows(r).map((row) => JSON.stringify(row))),
+  );
+  assert.equal(sink.health().spoolDroppedTotal, 2);
+  assert.equal(logs.filter((l) => l.includes('cannot serialize call')).length, 2);
+  await sink.close();
+});
+
+test('rows of many records split into batches of max_rows, in order, each with its own token', async () => {
+  const { sink, lines } = await openSink(7);
+  const written: CallRecord[] = [];
+  for (let i = 0; i < 40; i++) {
+    for (const r of records()) {
+      const one = i % 3 === 0 ? chinese(r) : { ...r, callId: `${r.callId}-${i}` };
+      sink.write(one);
+      written.push(one);
+    }
+  }
+  await sink.flush();
+  assert.deepEqual(
+    lines.ai_calls,
+    written.map((r) => JSON.stringify(toAiCallRow(r))),
+  );
+  assert.deepEqual(
+    lines.ai_attempts,
+    written.flatMap((r) => toAiAttemptRows(r).map((row) => JSON.stringify(row))),
+  );
+  await sink.close();
+});
+
+test('lean spans become otel_traces rows', async () => {
+  const { sink, lines } = await openSink();
+  const resource = resourceFromAttributes({ 'service.name': 'switchyard', 'k8s.pod.name': '商店-7d9f' });
+  const span = (name: string, attrs: [string, string | number | boolean][]): EndedSpan => ({
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    parentSpanId: 'a1a2a3a4a5a6a7a8',
+    traceState: undefined,
+    name,
+    kind: SpanKind.CLIENT,
+    startMs: 1_700_000_000_123.25,
+    endMs: 1_700_000_000_523.5,
+    errorMessage: name.includes('超时') ? '上游超时' : undefined,
+    resource,
+    scope: { name: 'switchyard' },
+    writeAttributes(w) {
+      for (const [k, v] of attrs) w.attr(k, v);
+    },
+  });
+  const spans = [
+    span('chat gpt-4o-mini', [
+      ['gen_ai.request.model', 'gpt-4o-mini'],
+      ['gen_ai.usage.input_tokens', 12],
+    ]),
+    span('chat 通义千问 超时', [
+      ['gen_ai.request.model', '通义千问'],
+      ['gen_ai.request.stream', true],
+    ]),
+  ];
+  for (const s of spans) sink.writeSpan(s);
+  await sink.flush();
+  assert.deepEqual(
+    lines.otel_traces,
+    spans.map((s) => JSON.stringify(toEndedSpanRow(s))),
+  );
+  await sink.close();
+});
