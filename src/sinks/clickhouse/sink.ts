@@ -7,6 +7,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { EndedSpan, EndedSpanSink } from '../../telemetry/ended-span.js';
 import { type Batch, newRunId } from './pipeline/batch.js';
 import { BatchWriter } from './pipeline/batch-writer.js';
+import { BodyPool } from './pipeline/body-pool.js';
 import { Delivery } from './pipeline/delivery.js';
 import { makeInserter } from './pipeline/insert-batch.js';
 import { RecordBuffer } from './pipeline/record-buffer.js';
@@ -37,7 +38,10 @@ export interface ClickHouseSink extends CallSink, EndedSpanSink {
 export interface ClickHouseSinkOptions {
   log: (line: string) => void;
   env?: NodeJS.ProcessEnv;
-  /** Test and benchmark seam: replaces the ClickHouse insert (no client, no migration). */
+  /**
+   * Test and benchmark seam: replaces the ClickHouse insert (no client, no migration). The batch's
+   * body is valid until the returned promise settles (its memory is reused after): copy it to keep it.
+   */
   insert?: (batch: Batch) => Promise<void>;
 }
 
@@ -70,15 +74,22 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const deliver = opts.insert ?? insert;
   const spool = new Spool(settings.spool.dir, settings.spool.max_bytes, opts.log);
   if (spool.size > 0) opts.log(`clickhouse sink: replaying ${spool.rows} spooled rows from ${spool.dir}`);
-  const delivery = new Delivery({ spool, insert: deliver, maxPendingBatches: settings.batch.max_pending_batches, log: opts.log });
+  const bodies = new BodyPool();
+  const delivery = new Delivery({
+    spool,
+    insert: deliver,
+    maxPendingBatches: settings.batch.max_pending_batches,
+    log: opts.log,
+    release: (batch) => bodies.give(batch.body),
+  });
   let seq = spool.maxSeq;
   const nextSeq = () => ++seq;
   const submit = (batch: Batch) => delivery.submit(batch);
   const limits = { maxRows: settings.batch.max_rows, maxBytes: settings.batch.max_bytes };
   const runId = newRunId();
-  const callsOut = new BatchWriter({ table: 'ai_calls', limits, nextSeq, runId, submit });
-  const attemptsOut = new BatchWriter({ table: 'ai_attempts', limits, nextSeq, runId, submit });
-  const tracesOut = new BatchWriter({ table: 'otel_traces', limits, nextSeq, runId, submit });
+  const callsOut = new BatchWriter({ table: 'ai_calls', limits, nextSeq, runId, submit, bodies });
+  const attemptsOut = new BatchWriter({ table: 'ai_attempts', limits, nextSeq, runId, submit, bodies });
+  const tracesOut = new BatchWriter({ table: 'otel_traces', limits, nextSeq, runId, submit, bodies });
   let closed = false;
   let droppedOnWrite = 0;
 

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Batch, TOKEN_PATTERN, makeBatch, newRunId } from '../../../src/sinks/clickhouse/pipeline/batch.js';
 import { BatchWriter } from '../../../src/sinks/clickhouse/pipeline/batch-writer.js';
+import { BodyPool } from '../../../src/sinks/clickhouse/pipeline/body-pool.js';
 
-function writer(limits: { maxRows: number; maxBytes: number }, out: Batch[]) {
+function writer(limits: { maxRows: number; maxBytes: number }, out: Batch[], bodies = new BodyPool()) {
   let seq = 10;
   const runId = newRunId();
   return {
     runId,
-    w: new BatchWriter({ table: 'ai_calls', limits, nextSeq: () => ++seq, runId, submit: (b) => out.push(b) }),
+    w: new BatchWriter({ table: 'ai_calls', limits, nextSeq: () => ++seq, runId, submit: (b) => out.push(b), bodies }),
   };
 }
 
@@ -76,4 +77,26 @@ test('records of several rows: the limits apply row by row; a rolled-back record
     w.flush();
     checkBatches(out, lines, limits, runId);
   }
+});
+
+test('bodies: large ones reuse memory given back, small ones and foreign ones are left alone', () => {
+  const pool = new BodyPool(2);
+  const small = pool.take(1000);
+  assert.equal(small.length, 1000);
+  const a = pool.take(300 * 1024);
+  const b = pool.take(300 * 1024);
+  assert.equal(a.length, 300 * 1024);
+  assert.notEqual(a.buffer, b.buffer, 'bodies in use never share memory');
+  pool.give(small);
+  pool.give(Buffer.alloc(400 * 1024)); // not from the pool
+  pool.give(a);
+  pool.give(a); // twice: ignored
+  const c = pool.take(290 * 1024);
+  assert.equal(c.buffer, a.buffer, 'memory given back is reused');
+  assert.equal(c.length, 290 * 1024);
+  const d = pool.take(290 * 1024);
+  assert.notEqual(d.buffer, a.buffer, 'memory given back twice is reused once');
+  assert.notEqual(d.buffer, b.buffer);
+  const e = pool.take(2 << 20);
+  assert.ok(e.buffer.byteLength >= 2 << 20, 'a larger body than any free memory gets new memory');
 });

@@ -31,6 +31,7 @@ async function openSink(maxRows = 2000) {
     {
       log: (l) => logs.push(l),
       insert: async (b) => {
+        // the body is ours until this promise settles: read it now
         const text = b.body.toString('utf8');
         assert.ok(text.endsWith('\n'));
         assert.equal(b.bytes, b.body.length);

@@ -1,5 +1,6 @@
 import { RowBytes } from '../rows/row-bytes.js';
 import { type Batch, type SinkTable, batchToken } from './batch.js';
+import type { BodyPool } from './body-pool.js';
 
 export interface BatchWriterOptions {
   table: SinkTable;
@@ -8,6 +9,8 @@ export interface BatchWriterOptions {
   /** The sink's run id (see `newRunId`): tokens are `<table>-<runId>-<seq>`. */
   runId: string;
   submit: (batch: Batch) => void;
+  /** Where bodies come from (delivery gives them back). */
+  bodies: BodyPool;
 }
 
 /**
@@ -81,7 +84,7 @@ export class BatchWriter {
   /** Submits the first `bytes` of the buffer (the committed rows before it) and moves the rest down. */
   #emit(bytes: number): void {
     const out = this.out;
-    const body = Buffer.allocUnsafeSlow(bytes);
+    const body = this.opts.bodies.take(bytes);
     out.buf.copy(body, 0, 0, bytes);
     const seq = this.opts.nextSeq();
     const { table } = this.opts;

@@ -10,12 +10,16 @@ import type { Spool, SpoolEntry } from './spool.js';
  * - More than `maxPendingBatches` in memory (ClickHouse slow) spill the newest to the spool.
  * - A spooled batch that ClickHouse rejects as bad data 3 times in a row moves to
  *   `<spool>/rejected/` (logged and counted) so it cannot block the rest forever.
+ * - When it is done with a batch from `submit` (inserted, or written to the spool, or lost), and
+ *   only then, it calls `release` once: the insert has settled and the spool file is written, so
+ *   nothing reads the body any more (the body pool reuses its memory).
  */
 export interface DeliveryOptions {
   spool: Spool;
   insert(batch: Batch): Promise<void>;
   maxPendingBatches: number;
   log(line: string): void;
+  release?(batch: Batch): void;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -91,6 +95,7 @@ export class Delivery {
       .append(batch)
       .catch((err: unknown) => this.opts.log(`clickhouse sink: cannot spool a ${batch.table} batch: ${(err as Error).message}`))
       .finally(() => {
+        this.opts.release?.(batch);
         this.#spilling--;
         // The loop may have gone to sleep before this file existed: wake it to send the spool.
         this.#poke();
@@ -155,7 +160,9 @@ export class Delivery {
       await this.#attempt(batch);
     } catch {
       this.#spill(batch);
+      return;
     }
+    this.opts.release?.(batch);
   }
 
   async #sendSpooled(entry: SpoolEntry): Promise<void> {
