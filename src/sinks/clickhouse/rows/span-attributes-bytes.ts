@@ -68,12 +68,13 @@ export class SpanAttributesBytes implements AttributeWriter {
     else if (typeof value === 'number') w.numString(value);
     else if (typeof value === 'boolean') w.raw(value ? TRUE : FALSE);
     else if (!(Array.isArray(value) && plainStringArray(w, value))) w.strContent(attrString(value));
-    // Primitive values only: an array could change between spans.
+    // Primitive values only (an array could change between spans), and no long strings (captured
+    // content would stay in memory after its span).
     if (slot.value === value && typeof value !== 'object') {
       slot.pair = new Uint8Array(w.buf.subarray(start, w.pos));
       slot.first = first;
     } else {
-      slot.value = value;
+      slot.value = typeof value === 'string' && value.length > MAX_KEPT_LENGTH ? undefined : value;
       slot.pair = null;
     }
   }
@@ -108,6 +109,7 @@ interface KindSlots {
 }
 
 const MAX_POSITIONS = 64;
+const MAX_KEPT_LENGTH = 256;
 const MAX_KEYS = 256;
 
 /**

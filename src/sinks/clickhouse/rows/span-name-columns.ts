@@ -1,21 +1,23 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { EndedSpan } from '../../../telemetry/ended-span.js';
 import { SPAN_KINDS } from './otel-span-row.js';
-import { frag, RowBytes } from './row-bytes.js';
+import { frag, type RowBytes } from './row-bytes.js';
 import { resourceColumnBytes } from './span-attributes-bytes.js';
 
 /**
  * The run of `otel_traces` columns that is the same for every span of one name and kind (spans of
  * one process share their resource and scope): `,"SpanName":…,"SpanKind":…,"ServiceName":…,
- * "ResourceAttributes":{…},"ScopeName":…,"ScopeVersion":…,"SpanAttributes":`, encoded once per
- * (name, kind) and copied as one piece. An entry is checked against the span's resource attributes
- * object and scope before use. Bounded: cleared when it grows past the limit.
+ * "ResourceAttributes":{…},"ScopeName":…,"ScopeVersion":…,"SpanAttributes":`. Kept as bytes per
+ * (name, kind) from the second span of that name on (a name seen once, such as a passthrough path
+ * with an id in it, costs no copy), and copied as one piece. An entry is checked against the span's
+ * resource attributes object and scope before use. Bounded: cleared when it grows past the limit.
  */
 interface Entry {
-  resource: Attributes;
+  resource: Attributes | undefined;
   scopeName: string;
   scopeVersion: string;
-  bytes: Uint8Array;
+  /** Undefined until the name comes a second time. */
+  bytes: Uint8Array | undefined;
 }
 
 const BY_KIND = SPAN_KINDS.map(() => new Map<string, Entry>());
@@ -33,32 +35,28 @@ const KIND_UNSPECIFIED = frag(',"SpanKind":"SPAN_KIND_UNSPECIFIED",');
 /** Writes the run for a span whose name, scope name and scope version are strings. */
 export function writeSpanNameColumns(w: RowBytes, span: EndedSpan, scopeVersion: string): void {
   const resource = span.resource.attributes;
+  const scopeName = span.scope.name;
   const names = BY_KIND[span.kind];
   const entry = names?.get(span.name);
-  if (entry !== undefined && entry.resource === resource && entry.scopeName === span.scope.name && entry.scopeVersion === scopeVersion) {
+  const same = entry !== undefined && entry.resource === resource && entry.scopeName === scopeName && entry.scopeVersion === scopeVersion;
+  if (same && entry.bytes !== undefined) {
     w.raw(entry.bytes);
     return;
   }
-  if (names === undefined || typeof resource !== 'object' || resource === null) {
-    writeColumns(w, span, scopeVersion);
-    return;
-  }
-  const scratch = new RowBytes(2048);
-  writeColumns(scratch, span, scopeVersion);
-  const bytes = new Uint8Array(scratch.buf.subarray(0, scratch.pos));
-  if (names.size >= MAX_NAMES) names.clear();
-  names.set(span.name, { resource, scopeName: span.scope.name, scopeVersion, bytes });
-  w.raw(bytes);
-}
-
-function writeColumns(w: RowBytes, span: EndedSpan, scopeVersion: string): void {
+  const start = w.pos;
   w.raw(F.spanName);
   w.str(span.name);
   w.raw(KINDS[span.kind] ?? KIND_UNSPECIFIED);
-  w.raw(resourceColumnBytes(span.resource.attributes));
+  w.raw(resourceColumnBytes(resource));
   w.raw(F.scopeName);
-  w.str(span.scope.name);
+  w.str(scopeName);
   w.raw(F.scopeVersion);
   w.str(scopeVersion);
   w.raw(F.spanAttributes);
+  if (names === undefined) return;
+  if (same) entry.bytes = new Uint8Array(w.buf.subarray(start, w.pos));
+  else {
+    if (names.size >= MAX_NAMES) names.clear();
+    names.set(span.name, { resource, scopeName, scopeVersion, bytes: undefined });
+  }
 }
