@@ -47,6 +47,18 @@ async function openSink(maxRows = 2000) {
 
 const records = () => Object.values(scenarioRecords());
 
+/** The ledger rows the sink inserted are those of the records written, in order. */
+function assertLedger(lines: Record<SinkTable, string[]>, written: CallRecord[]): void {
+  assert.deepEqual(
+    lines.ai_calls,
+    written.map((r) => JSON.stringify(toAiCallRow(r))),
+  );
+  assert.deepEqual(
+    lines.ai_attempts,
+    written.flatMap((r) => toAiAttemptRows(r).map((row) => JSON.stringify(row))),
+  );
+}
+
 function chinese(r: CallRecord): CallRecord {
   return {
     ...r,
@@ -74,14 +86,7 @@ test('records become ledger rows; a record that cannot be serialized is dropped 
     written.push(r);
   }
   await sink.flush();
-  assert.deepEqual(
-    lines.ai_calls,
-    written.map((r) => JSON.stringify(toAiCallRow(r))),
-  );
-  assert.deepEqual(
-    lines.ai_attempts,
-    written.flatMap((r) => toAiAttemptRows(r).map((row) => JSON.stringify(row))),
-  );
+  assertLedger(lines, written);
   assert.equal(sink.health().spoolDroppedTotal, 2);
   assert.equal(logs.filter((l) => l.includes('cannot serialize call')).length, 2);
   await sink.close();
@@ -98,14 +103,7 @@ test('rows of many records split into batches of max_rows, in order, each with i
     }
   }
   await sink.flush();
-  assert.deepEqual(
-    lines.ai_calls,
-    written.map((r) => JSON.stringify(toAiCallRow(r))),
-  );
-  assert.deepEqual(
-    lines.ai_attempts,
-    written.flatMap((r) => toAiAttemptRows(r).map((row) => JSON.stringify(row))),
-  );
+  assertLedger(lines, written);
   await sink.close();
 });
 

@@ -2,6 +2,7 @@ import type { AttemptRecord, CallRecord } from '../../../core/call-record.js';
 import { ColumnRun } from './column-run.js';
 import { num, numOrNull, numOrNullStrict, numOrZero, str, strOrEmpty } from './json-values.js';
 import { frag, type RowBytes } from './row-bytes.js';
+import { writeUsageColumns } from './usage-columns.js';
 import { writeDateTime64ms } from './time-bytes.js';
 import { formatDateTime64ms } from './time-format.js';
 
@@ -83,11 +84,6 @@ const F = {
   errorType: frag(',"error_type":'),
   durationMs: frag(',"duration_ms":'),
   ttfcMs: frag(',"ttfc_ms":'),
-  inputTokens: frag(',"input_tokens":'),
-  outputTokens: frag(',"output_tokens":'),
-  cacheReadTokens: frag(',"cache_read_tokens":'),
-  cacheWriteTokens: frag(',"cache_write_tokens":'),
-  reasoningTokens: frag(',"reasoning_tokens":'),
   noUsage: frag(',"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"reasoning_tokens":0'),
   costUsd: frag(',"cost_usd":'),
 };
@@ -176,18 +172,7 @@ function writeAttemptRow(w: RowBytes, r: CallRecord, a: AttemptRecord): void {
   numOrNull(w, a.timeToFirstChunkMs);
   const u = a.usage;
   if (u === undefined || u === null) w.raw(F.noUsage);
-  else {
-    w.raw(F.inputTokens);
-    numOrZero(w, u.inputTokens);
-    w.raw(F.outputTokens);
-    numOrZero(w, u.outputTokens);
-    w.raw(F.cacheReadTokens);
-    numOrZero(w, u.cacheReadTokens);
-    w.raw(F.cacheWriteTokens);
-    numOrZero(w, u.cacheWriteTokens);
-    w.raw(F.reasoningTokens);
-    numOrZero(w, u.reasoningTokens);
-  }
+  else writeUsageColumns(w, u);
   w.raw(F.costUsd);
   numOrNullStrict(w, a.costUsd);
   w.byte(125);

@@ -1,7 +1,8 @@
 import type { CallRecord } from '../../../core/call-record.js';
 import { ColumnRun } from './column-run.js';
-import { bool, num, numOrNull, numOrNullStrict, numOrZero, str, strArrayAndJoined, strOrEmpty } from './json-values.js';
+import { bool, num, numOrNull, numOrNullStrict, str, strArrayAndJoined, strOrEmpty } from './json-values.js';
 import { frag, type RowBytes } from './row-bytes.js';
+import { writeUsageColumns } from './usage-columns.js';
 import { writeDateTime64ms } from './time-bytes.js';
 import { formatDateTime64ms } from './time-format.js';
 
@@ -107,11 +108,6 @@ const F = {
   latencyMs: frag(',"latency_ms":'),
   ttfcMs: frag(',"ttfc_ms":'),
   overheadMs: frag(',"overhead_ms":'),
-  inputTokens: frag(',"input_tokens":'),
-  outputTokens: frag(',"output_tokens":'),
-  cacheReadTokens: frag(',"cache_read_tokens":'),
-  cacheWriteTokens: frag(',"cache_write_tokens":'),
-  reasoningTokens: frag(',"reasoning_tokens":'),
   costUsd: frag(',"cost_usd":'),
   priceTableVersion: frag(',"price_table_version":'),
   configHash: frag(',"config_hash":'),
@@ -186,18 +182,8 @@ export function writeAiCallRow(w: RowBytes, r: CallRecord): void {
   w.raw(F.overheadMs);
   num(w, r.overheadMs);
   const u = r.usage;
-  if (typeof u === 'object' && u !== null) {
-    w.raw(F.inputTokens);
-    numOrZero(w, u.inputTokens);
-    w.raw(F.outputTokens);
-    numOrZero(w, u.outputTokens);
-    w.raw(F.cacheReadTokens);
-    numOrZero(w, u.cacheReadTokens);
-    w.raw(F.cacheWriteTokens);
-    numOrZero(w, u.cacheWriteTokens);
-    w.raw(F.reasoningTokens);
-    numOrZero(w, u.reasoningTokens);
-  } else w.bad = true;
+  if (typeof u === 'object' && u !== null) writeUsageColumns(w, u);
+  else w.bad = true;
   w.raw(F.costUsd);
   numOrNullStrict(w, r.costUsd);
   const { priceTableVersion, configHash } = r;

@@ -54,7 +54,7 @@ export class ColumnRun {
     const kept = this.#kept;
     for (let k = 0; k < kept.length; k++) {
       const v = kept[k] as Kept;
-      if (v.a === a && v.b === b && v.c === c && v.d === d && v.e === e && v.f === f && v.g === g && v.h === h && v.i === i) {
+      if (same(v, a, b, c, d, e, f, g, h, i)) {
         w.raw(v.bytes);
         return true;
       }
@@ -79,7 +79,7 @@ export class ColumnRun {
     if (w.bad) return;
     for (let k = 0; k < SEEN; k++) {
       const v = this.#seen[k] as Values;
-      if (v.a === a && v.b === b && v.c === c && v.d === d && v.e === e && v.f === f && v.g === g && v.h === h && v.i === i) {
+      if (same(v, a, b, c, d, e, f, g, h, i)) {
         const keep: Kept = { a, b, c, d, e, f, g, h, i, bytes: new Uint8Array(w.buf.subarray(this.#start, w.pos)) };
         this.#kept[this.#nextKept] = keep;
         this.#nextKept = (this.#nextKept + 1) % KEPT;
@@ -103,6 +103,21 @@ export class ColumnRun {
 
 /** Matches no value. */
 const NONE = Symbol('none');
+
+function same(
+  v: Values,
+  a: unknown,
+  b: unknown,
+  c: unknown,
+  d: unknown,
+  e: unknown,
+  f: unknown,
+  g: unknown,
+  h: unknown,
+  i: unknown,
+): boolean {
+  return v.a === a && v.b === b && v.c === c && v.d === d && v.e === e && v.f === f && v.g === g && v.h === h && v.i === i;
+}
 
 function values(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown, h: unknown, i: unknown): Values {
   return { a, b, c, d, e, f, g, h, i };
