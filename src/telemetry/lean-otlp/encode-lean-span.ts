@@ -94,7 +94,7 @@ class RepeatedName {
     else {
       const from = w.pos;
       writeNameAndKind(w, name, kind);
-      this.bytes = w.buf.slice(from, w.pos);
+      this.bytes = w.copy(from, w.pos);
     }
   }
 }

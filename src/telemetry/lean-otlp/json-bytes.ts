@@ -219,7 +219,7 @@ export class JsonBytes {
       this.lastSeconds = seconds;
       const width = digitCount(seconds);
       writeDigits(buf, p, seconds, width);
-      this.lastSecondsDigits = buf.slice(p, p + width);
+      this.lastSecondsDigits = this.copy(p, p + width);
     }
     const digits = this.lastSecondsDigits;
     for (let i = 0; i < digits.length; i++) buf[p++] = digits[i] as number;
@@ -231,6 +231,16 @@ export class JsonBytes {
     p = writeThree(buf, p, mid);
     this.pos = writeThree(buf, p, rest - mid * 1000);
     return true;
+  }
+
+  /**
+   * A copy of the bytes written at [from, to), to keep (Buffer#slice would share the memory, which
+   * the batch buffer's next use overwrites).
+   */
+  copy(from: number, to: number): Uint8Array {
+    const out = new Uint8Array(to - from);
+    out.set(this.buf.subarray(from, to));
+    return out;
   }
 
   /** The bytes written so far, as a string (tests, the string wrappers). */

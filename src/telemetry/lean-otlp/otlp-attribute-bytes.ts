@@ -69,7 +69,7 @@ export class OtlpAttributeBytes implements AttributeWriter {
         }
         const from = this.w.pos;
         this.write(h, value);
-        this.valueBytes[at] = this.w.buf.slice(from, this.w.pos);
+        this.valueBytes[at] = this.w.copy(from, this.w.pos);
         return;
       }
     } else {

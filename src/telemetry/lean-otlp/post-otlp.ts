@@ -18,6 +18,11 @@ export interface OtlpPostOptions {
 }
 
 export interface OtlpPoster {
+  /**
+   * Sends one request body. The body is the batcher's buffer, lent until the returned promise
+   * settles: once a post succeeded its memory is reused for the next batch, so a poster that
+   * keeps the bytes must copy them.
+   */
   post(body: Buffer): Promise<void>;
   close(): Promise<void>;
 }

@@ -256,6 +256,25 @@ test('attribute bytes: attributes one at a time skip null and undefined; keys ch
   for (let i = 0; i < 3; i++) run([['long', `${'内容 '.repeat(100)}`]]);
 });
 
+test('attribute bytes: kept bytes are copies, not views of the buffer they were written in', () => {
+  // The batch buffer is reused once posted: write every span over the same bytes.
+  const out = new OtlpAttributeBytes();
+  const buf = Buffer.alloc(4096);
+  const entries: Array<[string, AttributeValue]> = [
+    ['http.request.method', 'POST'],
+    ['server.port', 443],
+    ['gen_ai.request.stream', true],
+  ];
+  for (let i = 0; i < 5; i++) {
+    const w = new JsonBytes(buf);
+    out.begin(w);
+    for (const [k, v] of entries) out.attr(k, v);
+    out.end();
+    assert.equal(w.text(), expected(entries), `span ${i}`);
+    buf.fill(0x78); // what the next batch would write there
+  }
+});
+
 test('json-bytes: number() gives String(v) for random doubles of every magnitude, and repeats', () => {
   const f64 = new Float64Array(1);
   const u32 = new Uint32Array(f64.buffer);

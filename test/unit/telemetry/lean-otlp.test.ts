@@ -255,7 +255,8 @@ test('lean spans: non-ASCII names and values, control characters, lone surrogate
   // hands to processors go through the official exporter. Same bytes.
   const bodies: Buffer[] = [];
   const batch = new LeanBatchSpanProcessor({
-    poster: { post: async (b) => void bodies.push(b), close: async () => {} },
+    // The body is lent until the post settles (OtlpPoster): keep a copy.
+    poster: { post: async (b) => void bodies.push(Buffer.from(b)), close: async () => {} },
     maxExportBatchSize: 512,
     maxQueueSize: 2048,
     scheduledDelayMillis: 60_000,

@@ -49,7 +49,8 @@ class Collect implements SpanProcessor {
 
 function batcher(bodies: Buffer[]): LeanBatchSpanProcessor {
   return new LeanBatchSpanProcessor({
-    poster: { post: async (b) => void bodies.push(b), close: async () => {} },
+    // The body is lent until the post settles (OtlpPoster): keep a copy.
+    poster: { post: async (b) => void bodies.push(Buffer.from(b)), close: async () => {} },
     maxExportBatchSize: 512,
     maxQueueSize: 2048,
     scheduledDelayMillis: 60_000,
@@ -243,6 +244,30 @@ describe('lean spans', () => {
       await sdk.provider?.shutdown();
     });
   }
+
+  test('many calls through small batches (buffers reused once posted): every body is the SDK path body', async () => {
+    const sdk = sdkSide();
+    const lean = leanSide();
+    for (const side of [sdk, lean]) {
+      (side.batch as unknown as { o: { maxExportBatchSize: number } }).o.maxExportBatchSize = 3;
+    }
+    const maps: Array<[ReturnType<typeof run>, ReturnType<typeof run>]> = [];
+    for (let i = 0; i < 40; i++) {
+      const [, s] = scenarios[i % scenarios.length] as [string, Scenario];
+      const t0 = T0 + i * 1000.125;
+      maps.push([run(sdk.recorder, { ...s, t0 }), run(lean.recorder, { ...s, t0 })]);
+      // Let posts settle (and buffers come back) as calls go on.
+      if (i % 5 === 4) await new Promise((r) => setImmediate(r));
+    }
+    await sdk.batch.forceFlush();
+    await lean.batch.forceFlush();
+    assert.ok(lean.bodies.length > 10, `${lean.bodies.length} bodies`);
+    let leanText = lean.bodies.map(String).join('\n');
+    for (const [a, b] of maps) leanText = mapIds(leanText, b, a);
+    assert.equal(leanText, sdk.bodies.map(String).join('\n'));
+    for (const body of lean.bodies) JSON.parse(String(body));
+    await sdk.provider?.shutdown();
+  });
 
   test('unsampled parent: ids and propagation, nothing exported', async () => {
     const lean = leanSide();
