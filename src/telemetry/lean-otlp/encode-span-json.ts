@@ -76,7 +76,8 @@ export function writeSpanJson(w: JsonBytes, span: ReadableSpan): void {
 
 /** The same, as a string. */
 export function encodeSpanJson(span: ReadableSpan): string {
-  const w = new JsonBytes(Buffer.allocUnsafe(1024));
+  const w = SCRATCH;
+  w.reset(w.buf, 0);
   writeSpanJson(w, span);
   return w.text();
 }
@@ -119,6 +120,8 @@ export function hrTimeNanos(t: HrTime): string {
   return (BigInt(s) * 1_000_000_000n + BigInt(ns)).toString();
 }
 
+/** Reused by the string wrapper (nothing else writes to it). */
+const SCRATCH = new JsonBytes();
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;

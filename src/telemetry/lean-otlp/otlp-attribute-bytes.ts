@@ -138,7 +138,8 @@ export function writeAttributesObject(w: JsonBytes, attributes: Attributes): voi
 
 /** The same, as a string. */
 export function encodeAttributes(attributes: Attributes): string {
-  const w = new JsonBytes(Buffer.allocUnsafe(256));
+  const w = SCRATCH;
+  w.reset(w.buf, 0);
   writeAttributesObject(w, attributes);
   return w.text();
 }
@@ -218,6 +219,8 @@ function headsOf(key: string): Heads {
 }
 
 const EMPTY_WRITER = new JsonBytes(Buffer.alloc(0));
+/** Reused by the string wrapper (nothing else writes to it). */
+const SCRATCH = new JsonBytes();
 const OBJECT_WRITER = new OtlpAttributeBytes();
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
