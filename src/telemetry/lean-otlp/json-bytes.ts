@@ -1,8 +1,11 @@
+import { MINUS, digitCount, writeDigits, writeExponentialAsString, writeThree } from './decimal-digits.js';
+
 /**
  * A cursor that writes JSON straight into a growable byte buffer: constant fragments as bytes
  * encoded once, strings escaped and UTF-8 encoded char by char, integers and nanosecond times
- * digit by digit. No intermediate strings, so nothing for the GC and no rope to flatten and
- * re-encode. Every write makes room for itself (`grow` copies what was written so far).
+ * digit by digit (decimal-digits.ts). No intermediate strings (but for the digits of non-integer
+ * numbers), so little for the GC and no rope to flatten and re-encode. Every write makes room for
+ * itself (`grow` copies what was written so far).
  *
  * The bytes of `string(s)` are those of `Buffer.from(JSON.stringify(s))`: `"` `\` and control
  * characters escaped as JSON.stringify escapes them, lone surrogates as `\udxxx`, everything else
@@ -155,49 +158,10 @@ export class JsonBytes {
         this.lastNumber = v;
         this.lastExponential = v.toExponential();
       }
-      this.exponentialAsString(this.lastExponential);
+      const e = this.lastExponential;
+      if (this.pos + e.length + 25 > this.buf.length) this.grow(e.length + 25);
+      this.pos = writeExponentialAsString(this.buf, this.pos, e);
     }
-  }
-
-  /**
-   * Number::toString's text of a finite number, from its toExponential() text
-   * (`-d.ddde±x`): the point at its place for decimal exponents from -6 to 20, as it is otherwise.
-   */
-  private exponentialAsString(e: string): void {
-    const length = e.length;
-    if (this.pos + length + 25 > this.buf.length) this.grow(length + 25);
-    const buf = this.buf;
-    let p = this.pos;
-    let i = 0;
-    if (e.charCodeAt(0) === MINUS) {
-      buf[p++] = MINUS;
-      i = 1;
-    }
-    const ePos = e.indexOf('e', i);
-    let x = 0;
-    for (let j = ePos + 2; j < length; j++) x = x * 10 + e.charCodeAt(j) - ZERO;
-    // The decimal point goes after n digits.
-    const n = (e.charCodeAt(ePos + 1) === MINUS ? -x : x) + 1;
-    if (n > 21 || n <= -6) {
-      for (let j = i; j < length; j++) buf[p++] = e.charCodeAt(j);
-      this.pos = p;
-      return;
-    }
-    // Digits: e[i], then e[i + 2, ePos) after the point.
-    const k = ePos === i + 1 ? 1 : ePos - i - 1;
-    let point = n;
-    if (n <= 0) {
-      buf[p++] = ZERO;
-      buf[p++] = DOT;
-      for (let z = 0; z < -n; z++) buf[p++] = ZERO;
-      point = -1;
-    }
-    for (let d = 0; d < k; d++) {
-      if (d === point) buf[p++] = DOT;
-      buf[p++] = e.charCodeAt(d === 0 ? i : i + 1 + d);
-    }
-    for (let z = k; z < n; z++) buf[p++] = ZERO;
-    this.pos = p;
   }
 
   /**
@@ -253,58 +217,11 @@ export class JsonBytes {
 const LONG_STRING = 512;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-const DOT = 0x2e;
 const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
 
 /** `"…"` as UTF-8 bytes, for the constant fragments of the encoders. */
 export function utf8(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'utf8'));
-}
-
-const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** (i + 1));
-
-/** Decimal digits of a non-negative safe integer. */
-function digitCount(n: number): number {
-  let d = 1;
-  while (d < 16 && n >= (POW10[d - 1] as number)) d++;
-  return d;
-}
-
-/** `n` (a non-negative safe integer) as exactly `width` digits, zero-padded, ending at p + width. */
-function writeDigits(buf: Buffer, p: number, n: number, width: number): number {
-  let q = p + width;
-  let v = n;
-  if (v < 0x80000000) {
-    while (q > p) {
-      const t = (v / 10) | 0;
-      buf[--q] = ZERO + (v - t * 10);
-      v = t;
-    }
-  } else {
-    while (q > p) {
-      const t = Math.floor(v / 10);
-      buf[--q] = ZERO + (v - t * 10);
-      v = t;
-    }
-  }
-  return p + width;
-}
-
-/** `"000"` to `"999"`, each as the three digit bytes packed in one number. */
-const THREE = Array.from(
-  { length: 1000 },
-  (_, n) => ((ZERO + Math.floor(n / 100)) << 16) | ((ZERO + (Math.floor(n / 10) % 10)) << 8) | (ZERO + (n % 10)),
-);
-
-/** `n` (0 to 999) as three digits. */
-function writeThree(buf: Buffer, p: number, n: number): number {
-  const d = THREE[n] as number;
-  buf[p] = d >> 16;
-  buf[p + 1] = (d >> 8) & 0xff;
-  buf[p + 2] = d & 0xff;
-  return p + 3;
 }
 
 /** JSON.stringify's escapes for the ASCII characters that need one. */
