@@ -78,6 +78,10 @@ test('ledger rows are byte for byte JSON.stringify of the row objects, odd strin
   // odd types take the object path, with the same output
   const first = variants[0] as CallRecord;
   variants.push({ ...first, httpStatus: '200' as unknown as number });
+  variants.push({ ...first, callId: 5 as unknown as string });
+  variants.push({ ...first, traceId: null as unknown as string });
+  variants.push({ ...first, attempts: [{ ...first.attempts[0], spanId: 5 } as never] });
+  variants.push({ ...first, attempts: [{ ...first.attempts[0], spanId: undefined } as never] });
   variants.push({ ...first, costUsd: undefined as unknown as null });
   variants.push({ ...first, fallbackPath: [1 as unknown as string] });
   variants.push({ ...first, streamed: 1 as unknown as boolean });

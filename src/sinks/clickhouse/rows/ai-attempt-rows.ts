@@ -1,6 +1,6 @@
 import type { AttemptRecord, CallRecord } from '../../../core/call-record.js';
 import { ColumnRun } from './column-run.js';
-import { num, numOrNull, numOrNullStrict, numOrZero, str, strOrEmpty } from './json-values.js';
+import { content, contentOrEmpty, num, numOrNull, numOrNullStrict, numOrZero, str, strOrEmpty } from './json-values.js';
 import { frag, type RowBytes } from './row-bytes.js';
 import { writeUsageColumns } from './usage-columns.js';
 import { writeDateTime64ms } from './time-bytes.js';
@@ -66,8 +66,10 @@ export function toAiAttemptRows(r: CallRecord): AiAttemptRow[] {
 }
 
 const F = {
-  callId: frag('{"call_id":'),
-  ts: frag(',"ts":"'),
+  // Ids go between fragments that hold their quotes (as JSON string content): the quote that closes
+  // span_id opens the outcome run.
+  callId: frag('{"call_id":"'),
+  ts: frag('","ts":"'),
   startedAt: frag('","started_at":"'),
   feature: frag('","feature":'),
   attemptIndex: frag(',"attempt_index":'),
@@ -78,8 +80,8 @@ const F = {
   model: frag(',"model":'),
   responseModel: frag(',"response_model":'),
   serverAddress: frag(',"server_address":'),
-  spanId: frag(',"span_id":'),
-  httpStatus: frag(',"http_status":'),
+  spanId: frag(',"span_id":"'),
+  httpStatus: frag('","http_status":'),
   outcome: frag(',"outcome":'),
   errorType: frag(',"error_type":'),
   durationMs: frag(',"duration_ms":'),
@@ -126,7 +128,7 @@ const OUTCOME_RUN = new ColumnRun();
 
 function writeAttemptRow(w: RowBytes, r: CallRecord, a: AttemptRecord): void {
   w.raw(F.callId);
-  str(w, r.callId);
+  content(w, r.callId);
   w.raw(F.ts);
   writeDateTime64ms(w, r.startedAtMs);
   w.raw(F.startedAt);
@@ -155,7 +157,7 @@ function writeAttemptRow(w: RowBytes, r: CallRecord, a: AttemptRecord): void {
     TARGET_RUN.wrote(w, feature, index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress);
   }
   w.raw(F.spanId);
-  strOrEmpty(w, a.spanId);
+  contentOrEmpty(w, a.spanId);
   const { httpStatus, outcome, errorType } = a;
   if (!OUTCOME_RUN.copy(w, httpStatus, outcome, errorType)) {
     w.raw(F.httpStatus);

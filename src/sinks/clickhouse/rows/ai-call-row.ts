@@ -1,6 +1,6 @@
 import type { CallRecord } from '../../../core/call-record.js';
 import { ColumnRun } from './column-run.js';
-import { bool, num, numOrNull, numOrNullStrict, str, strArrayAndJoined, strOrEmpty } from './json-values.js';
+import { bool, content, num, numOrNull, numOrNullStrict, str, strArrayAndJoined, strOrEmpty } from './json-values.js';
 import { frag, type RowBytes } from './row-bytes.js';
 import { writeUsageColumns } from './usage-columns.js';
 import { writeDateTime64ms } from './time-bytes.js';
@@ -86,11 +86,13 @@ export function toAiCallRow(r: CallRecord): AiCallRow {
 
 // The row's constant fragments, in column order.
 const F = {
-  callId: frag('{"call_id":'),
-  ts: frag(',"ts":"'),
-  traceId: frag('","trace_id":'),
-  spanId: frag(',"span_id":'),
-  feature: frag(',"feature":'),
+  // The ids go between fragments that hold their quotes (as JSON string content): the quote that
+  // closes span_id opens the feature run.
+  callId: frag('{"call_id":"'),
+  ts: frag('","ts":"'),
+  traceId: frag('","trace_id":"'),
+  spanId: frag('","span_id":"'),
+  feature: frag('","feature":'),
   route: frag(',"route":'),
   operation: frag(',"operation":'),
   path: frag(',"path":'),
@@ -132,13 +134,13 @@ export function writeAiCallRow(w: RowBytes, r: CallRecord): void {
   const start = w.pos;
   w.bad = false;
   w.raw(F.callId);
-  str(w, r.callId);
+  content(w, r.callId);
   w.raw(F.ts);
   writeDateTime64ms(w, r.startedAtMs);
   w.raw(F.traceId);
-  str(w, r.traceId);
+  content(w, r.traceId);
   w.raw(F.spanId);
-  str(w, r.spanId);
+  content(w, r.spanId);
   const { feature, route, operation, path, streamed } = r;
   if (!ROUTE_RUN.copy(w, feature, route, operation, path, streamed)) {
     w.raw(F.feature);

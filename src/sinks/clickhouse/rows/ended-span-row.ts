@@ -49,22 +49,25 @@ export function toEndedSpanRow(span: EndedSpan): OtelSpanRow {
   };
 }
 
+// Constant fragments. Strings go between fragments that hold their quotes (written as JSON string
+// content), and the usual empty values are part of the fragments.
 const F = {
   timestamp: frag('{"Timestamp":"'),
-  traceId: frag('","TraceId":'),
-  spanId: frag(',"SpanId":'),
-  parentSpanId: frag(',"ParentSpanId":'),
-  traceState: frag(',"TraceState":'),
+  traceId: frag('","TraceId":"'),
+  spanId: frag('","SpanId":"'),
+  parentSpanId: frag('","ParentSpanId":"'),
+  noParent: frag('","ParentSpanId":""'),
+  traceState: frag(',"TraceState":"'),
+  noTraceState: frag(',"TraceState":""'),
+  quote: frag('"'),
   duration: frag(',"Duration":'),
-  tail: frag(
-    ',"Events.Timestamp":[],"Events.Name":[],"Events.Attributes":[]' +
-      ',"Links.TraceId":[],"Links.SpanId":[],"Links.TraceState":[],"Links.Attributes":[]}',
-  ),
 };
-// `,"StatusCode":"<code>","StatusMessage":`
-const STATUS_UNSET_MESSAGE = frag(`,"StatusCode":"${STATUS_CODES[STATUS_UNSET]}","StatusMessage":`);
-const STATUS_ERROR_MESSAGE = frag(`,"StatusCode":"${STATUS_CODES[STATUS_ERROR]}","StatusMessage":`);
-const EMPTY = frag('""');
+const TAIL =
+  ',"Events.Timestamp":[],"Events.Name":[],"Events.Attributes":[]' +
+  ',"Links.TraceId":[],"Links.SpanId":[],"Links.TraceState":[],"Links.Attributes":[]}';
+const STATUS_UNSET_TAIL = frag(`,"StatusCode":"${STATUS_CODES[STATUS_UNSET]}","StatusMessage":""${TAIL}`);
+const STATUS_ERROR_MESSAGE = frag(`,"StatusCode":"${STATUS_CODES[STATUS_ERROR]}","StatusMessage":"`);
+const QUOTE_TAIL = frag(`"${TAIL}`);
 
 const attributes = new SpanAttributesBytes();
 
@@ -98,15 +101,21 @@ export function writeEndedSpanRow(w: RowBytes, span: EndedSpan): void {
   w.raw(F.timestamp);
   writeDateTime64ns(w, start);
   w.raw(F.traceId);
-  w.str(traceId);
+  w.strContent(traceId);
   w.raw(F.spanId);
-  w.str(spanId);
-  w.raw(F.parentSpanId);
-  if (parentSpanId === '') w.raw(EMPTY);
-  else w.str(parentSpanId);
-  w.raw(F.traceState);
-  if (traceState === '') w.raw(EMPTY);
-  else w.str(traceState);
+  w.strContent(spanId);
+  if (parentSpanId === '') w.raw(F.noParent);
+  else {
+    w.raw(F.parentSpanId);
+    w.strContent(parentSpanId);
+    w.raw(F.quote);
+  }
+  if (traceState === '') w.raw(F.noTraceState);
+  else {
+    w.raw(F.traceState);
+    w.strContent(traceState);
+    w.raw(F.quote);
+  }
   writeSpanNameColumns(w, span, scopeVersion);
   attributes.begin(w, span.kind);
   try {
@@ -122,14 +131,12 @@ export function writeEndedSpanRow(w: RowBytes, span: EndedSpan): void {
   }
   w.raw(F.duration);
   w.num(durationNanos(start, end));
-  if (errorMessage === undefined) {
-    w.raw(STATUS_UNSET_MESSAGE);
-    w.raw(EMPTY);
-  } else {
+  if (errorMessage === undefined) w.raw(STATUS_UNSET_TAIL);
+  else {
     w.raw(STATUS_ERROR_MESSAGE);
-    w.str(errorMessage);
+    w.strContent(errorMessage);
+    w.raw(QUOTE_TAIL);
   }
-  w.raw(F.tail);
   w.endRow();
 }
 

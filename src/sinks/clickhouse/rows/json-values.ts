@@ -12,6 +12,18 @@ export function str(w: RowBytes, v: unknown): void {
   else w.bad = true;
 }
 
+/** A required string column between fragments that hold its quotes. */
+export function content(w: RowBytes, v: unknown): void {
+  if (typeof v === 'string') w.strContent(v);
+  else w.bad = true;
+}
+
+/** `v ?? ''` between fragments that hold its quotes. */
+export function contentOrEmpty(w: RowBytes, v: unknown): void {
+  if (typeof v === 'string') w.strContent(v);
+  else if (v !== undefined && v !== null) w.bad = true;
+}
+
 /** `v ?? ''` */
 export function strOrEmpty(w: RowBytes, v: unknown): void {
   if (typeof v === 'string') w.str(v);
