@@ -25,17 +25,21 @@ const LIMITS = [
 function checkBatches(out: Batch[], lines: string[], limits: { maxRows: number; maxBytes: number }, runId: string): void {
   let at = 0;
   for (const [i, b] of out.entries()) {
-    assert.ok(b.rows >= 1 && b.rows <= limits.maxRows);
-    assert.ok(b.rows === 1 || b.bytes <= limits.maxBytes, `${b.bytes} bytes in ${b.rows} rows`);
-    const expected = makeBatch(b.seq, 'ai_calls', lines.slice(at, at + b.rows));
-    assert.ok(b.body.equals(expected.body));
-    assert.equal(b.bytes, b.body.length);
     assert.equal(b.seq, 11 + i);
-    assert.equal(b.token, `ai_calls-${runId}-${b.seq}`);
-    assert.match(b.token, TOKEN_PATTERN);
+    checkBatch(b, lines.slice(at, at + b.rows), limits, runId);
     at += b.rows;
   }
   assert.equal(at, lines.length);
+}
+
+/** One batch: its rows, within the limits, with its token. */
+function checkBatch(b: Batch, lines: string[], limits: { maxRows: number; maxBytes: number }, runId: string): void {
+  assert.ok(b.rows >= 1 && b.rows <= limits.maxRows);
+  assert.ok(b.rows === 1 || b.bytes <= limits.maxBytes, `${b.bytes} bytes in ${b.rows} rows`);
+  assert.ok(b.body.equals(makeBatch(b.seq, 'ai_calls', lines).body));
+  assert.equal(b.bytes, b.body.length);
+  assert.equal(b.token, `ai_calls-${runId}-${b.seq}`);
+  assert.match(b.token, TOKEN_PATTERN);
 }
 
 test('one-row records: bodies are the lines joined, within max_rows and max_bytes', () => {
@@ -76,6 +80,42 @@ test('records of several rows: the limits apply row by row; a rolled-back record
     }
     w.flush();
     checkBatches(out, lines, limits, runId);
+  }
+});
+
+test('large batches: the buffer is handed over as the body; bodies held stay intact while memory given back is reused', () => {
+  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, pad: `${'é'.repeat(i % 700)}${'x'.repeat(2000)}` }));
+  for (const limits of [
+    { maxRows: 1000, maxBytes: 1 << 20 },
+    { maxRows: 150, maxBytes: 4 << 20 },
+  ]) {
+    const out: Batch[] = [];
+    const pool = new BodyPool(4);
+    const { w, runId } = writer(limits, out, pool);
+    const held: Batch[] = [];
+    for (const [i, l] of lines.entries()) {
+      w.begin();
+      w.out.text(l);
+      w.out.endRow();
+      w.commit();
+      // delivery is done with every other batch as soon as it is out: its memory comes back
+      if (i % 50 === 0) {
+        for (const b of out.splice(0)) {
+          if (b.seq % 2 === 0) pool.give(b.body);
+          held.push(b);
+        }
+      }
+    }
+    w.flush();
+    held.push(...out);
+    // batches given back may have been overwritten since; the others must read as they were sealed
+    let at = 0;
+    for (const b of held) {
+      if (b.seq % 2 === 1) checkBatch(b, lines.slice(at, at + b.rows), limits, runId);
+      at += b.rows;
+    }
+    assert.equal(at, lines.length);
+    assert.ok(held.some((b) => b.bytes >= 256 * 1024));
   }
 });
 

@@ -1,6 +1,6 @@
 import { RowBytes } from '../rows/row-bytes.js';
 import { type Batch, type SinkTable, batchToken } from './batch.js';
-import type { BodyPool } from './body-pool.js';
+import { type BodyPool, POOLED_MIN } from './body-pool.js';
 
 export interface BatchWriterOptions {
   table: SinkTable;
@@ -19,8 +19,8 @@ export interface BatchWriterOptions {
  * cannot be serialized (its rows vanish whole; nothing of it was submitted). On commit the limits
  * apply row by row: a batch is submitted whenever it holds `maxRows` rows, or before a row that
  * would take it past `maxBytes` (a single larger row still makes its own batch), and on `flush()`.
- * The body is copied out, so the buffer (at most `maxBytes` plus one record) is reused. Bodies are
- * byte for byte `lines.join('\n') + '\n'` of the rows.
+ * Bodies are byte for byte `lines.join('\n') + '\n'` of the rows; the buffer (at most `maxBytes` plus
+ * one record) becomes the body or is reused.
  */
 export class BatchWriter {
   readonly out = new RowBytes();
@@ -81,16 +81,29 @@ export class BatchWriter {
     if (this.#rows > 0) this.#emit(this.out.pos);
   }
 
-  /** Submits the first `bytes` of the buffer (the committed rows before it) and moves the rest down. */
+  /**
+   * Submits the first `bytes` of the buffer (the committed rows before it) and moves the rest down.
+   * A large body that fills at least half the buffer is the buffer itself, handed over (the rows
+   * after it go to a new buffer from the pool); a smaller one is copied into pool memory.
+   */
   #emit(bytes: number): void {
     const out = this.out;
-    const body = this.opts.bodies.take(bytes);
-    out.buf.copy(body, 0, 0, bytes);
+    const bodies = this.opts.bodies;
+    let body: Buffer;
+    if (bytes >= POOLED_MIN && bytes * 2 >= out.buf.length) {
+      body = out.buf.subarray(0, bytes);
+      const next = bodies.take(out.buf.length);
+      out.buf.copy(next, 0, bytes, out.pos);
+      out.buf = next;
+    } else {
+      body = bodies.take(bytes);
+      out.buf.copy(body, 0, 0, bytes);
+      if (out.pos > bytes) out.buf.copyWithin(0, bytes, out.pos);
+    }
+    out.pos -= bytes;
     const seq = this.opts.nextSeq();
     const { table } = this.opts;
     this.opts.submit({ seq, table, rows: this.#rows, body, bytes, token: batchToken(table, this.opts.runId, seq) });
     this.#rows = 0;
-    if (out.pos > bytes) out.buf.copyWithin(0, bytes, out.pos);
-    out.pos -= bytes;
   }
 }

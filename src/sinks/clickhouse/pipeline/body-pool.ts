@@ -8,7 +8,8 @@
  * written) are done with the body when delivery gives it back. Small bodies are plain allocations;
  * memory the pool did not hand out, or handed back twice, is ignored. At most `maxFree` buffers wait.
  */
-const MIN_POOLED = 256 * 1024;
+/** Smaller bodies are plain allocations. */
+export const POOLED_MIN = 256 * 1024;
 const GRANULE = 256 * 1024;
 
 export class BodyPool {
@@ -19,7 +20,7 @@ export class BodyPool {
 
   /** A Buffer of exactly `bytes` bytes, contents undefined. */
   take(bytes: number): Buffer {
-    if (bytes < MIN_POOLED) return Buffer.allocUnsafeSlow(bytes);
+    if (bytes < POOLED_MIN) return Buffer.allocUnsafeSlow(bytes);
     let memory: ArrayBuffer | undefined;
     const free = this.#free;
     for (let i = free.length - 1; i >= 0; i--) {
