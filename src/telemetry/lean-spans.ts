@@ -170,6 +170,29 @@ function stripQuery(path: string): string {
 
 // --- Handles (each is also the EndedSpan of its span once ended) ---------------------------------
 
+/**
+ * `${a} ${b}`, the last one remembered: span names repeat from call to call (`POST
+ * /v1/chat/completions`, `chat gpt-4o-mini`), and the same string each time saves building and
+ * flattening a new one, and comparing it (the encoder keeps a name's bytes while it repeats).
+ */
+class SpanNames {
+  private a = '';
+  private b = '';
+  private last = ' ';
+
+  name(a: string, b: string): string {
+    if (a !== this.a || b !== this.b) {
+      this.a = a;
+      this.b = b;
+      this.last = `${a} ${b}`;
+    }
+    return this.last;
+  }
+}
+
+const CALL_NAMES = new SpanNames();
+const ATTEMPT_NAMES = new SpanNames();
+
 export class LeanCallSpan implements CallHandle, LeanEndedSpan {
   readonly traceId: string;
   readonly spanId: string;
@@ -213,7 +236,7 @@ export class LeanCallSpan implements CallHandle, LeanEndedSpan {
     this.spanId = randomHex(8);
     this.method = start.method;
     this.path = stripQuery(start.path);
-    this.name = `${start.method} ${this.path}`;
+    this.name = CALL_NAMES.name(start.method, this.path);
     this.startMs = start.startedAtMs;
     host.openSpans++;
   }
@@ -318,7 +341,7 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
     if (!call.sampled || !call.out.exporting) return;
     try {
       this.record = record;
-      this.name = `${this.start.operation} ${this.start.model}`;
+      this.name = ATTEMPT_NAMES.name(this.start.operation, this.start.model);
       this.endMs = record.startedAtMs + record.durationMs;
       this.errorMessage = record.outcome === 'error' ? (record.errorType ?? S.OUTCOME_ERROR) : undefined;
       emit(call.out, this);

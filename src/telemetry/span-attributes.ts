@@ -29,7 +29,7 @@ export function writeCallAttributes(w: AttributeWriter, method: string, path: st
   w.attr(S.ATTR_SWITCHYARD_REQUESTED_MODEL, r.requestedModel);
   w.attr(S.ATTR_SWITCHYARD_ATTEMPT_COUNT, r.attemptCount);
   w.attr(S.ATTR_SWITCHYARD_RETRY_COUNT, r.retryCount);
-  w.attr(S.ATTR_SWITCHYARD_FALLBACK_PATH, r.fallbackPath.join('>'));
+  w.attr(S.ATTR_SWITCHYARD_FALLBACK_PATH, joinPath(r.fallbackPath));
   w.attr(S.ATTR_SWITCHYARD_FINAL_PROVIDER, r.finalProvider);
   w.attr(S.ATTR_SWITCHYARD_FINAL_MODEL, r.finalModel);
   w.attr(S.ATTR_SWITCHYARD_USAGE_INPUT_TOKENS, r.usage.inputTokens);
@@ -75,6 +75,11 @@ export function writeAttemptAttributes(w: AttributeWriter, start: AttemptStart, 
   w.attr(S.ATTR_HTTP_RESPONSE_STATUS_CODE, r.httpStatus);
   w.attr(S.ATTR_SWITCHYARD_COST_USD, r.costUsd);
   if (r.outcome === 'error') w.attr(S.ATTR_ERROR_TYPE, r.errorType);
+}
+
+/** `path.join('>')`, without building a new string for the usual path of one target. */
+function joinPath(path: readonly string[]): string {
+  return path.length === 1 ? (path[0] as string) : path.join('>');
 }
 
 /** Collects the attributes into an Attributes object (for ReadableSpan-shaped spans). */
