@@ -22,12 +22,8 @@ export class OtlpAttributeBytes implements AttributeWriter {
   private w: JsonBytes = EMPTY_WRITER;
   private first = true;
   private at = 0;
-  private readonly keys: string[] = [];
-  private readonly heads: Heads[] = [];
-  /** Per position: the last value, whether it was the first attribute, its bytes once it repeated. */
-  private readonly values: unknown[] = [];
-  private readonly valueFirst: boolean[] = [];
-  private readonly valueBytes: Array<Uint8Array | undefined> = [];
+  /** What each position of the list had last time (MAX_POSITIONS at most). */
+  private readonly slots: Slot[] = [];
 
   /** Starts the array (`[`) in `w`. */
   begin(w: JsonBytes): void {
@@ -56,37 +52,37 @@ export class OtlpAttributeBytes implements AttributeWriter {
   attr(key: string, value: AttributeValue | null | undefined): void {
     const at = this.at++;
     if (value === undefined || value === null) return;
-    let h: Heads;
-    if (this.keys[at] === key) {
-      h = this.heads[at] as Heads;
-      if (this.values[at] === value && this.valueFirst[at] === this.first) {
-        // The value this position had last time: its bytes (head included) once it came twice.
-        const known = this.valueBytes[at];
-        if (known !== undefined) {
-          this.w.bytes(known);
-          this.first = false;
-          return;
-        }
-        const from = this.w.pos;
-        this.write(h, value);
-        this.valueBytes[at] = this.w.copy(from, this.w.pos);
-        return;
-      }
-    } else {
-      h = headsOf(key);
+    let slot = this.slots[at];
+    if (slot === undefined) {
       if (at >= MAX_POSITIONS) {
-        this.write(h, value);
+        this.write(headsOf(key), value);
         return;
       }
-      this.keys[at] = key;
-      this.heads[at] = h;
+      slot = new Slot(key);
+      this.slots[at] = slot;
+    } else if (slot.key !== key) {
+      slot.key = key;
+      slot.heads = headsOf(key);
+      slot.value = undefined;
+    } else if (slot.value === value && slot.first === this.first) {
+      // The value this position had last time: its bytes (head included) once it came twice.
+      const known = slot.bytes;
+      if (known !== undefined) {
+        this.w.bytes(known);
+        this.first = false;
+        return;
+      }
+      const from = this.w.pos;
+      this.write(slot.heads, value);
+      slot.bytes = this.w.copy(from, this.w.pos);
+      return;
     }
     // A primitive is remembered (strings by content, through ===); arrays never repeat, and long
     // strings (captured content) are neither kept nor compared.
-    this.values[at] = typeof value === 'object' || (typeof value === 'string' && value.length > MAX_KEPT_STRING) ? undefined : value;
-    this.valueFirst[at] = this.first;
-    this.valueBytes[at] = undefined;
-    this.write(h, value);
+    slot.value = typeof value === 'object' || (typeof value === 'string' && value.length > MAX_KEPT_STRING) ? undefined : value;
+    slot.first = this.first;
+    slot.bytes = undefined;
+    this.write(slot.heads, value);
   }
 
   /** Any value, null and undefined included (`{}`), as encodeAttributes writes an Attributes object. */
@@ -192,6 +188,17 @@ interface Heads {
   str0: Uint8Array;
   int0: Uint8Array;
   double0: Uint8Array;
+}
+
+/** A position of a span kind's list: its key's heads, its last value, its bytes once it repeated. */
+class Slot {
+  heads: Heads;
+  value: unknown = undefined;
+  first = false;
+  bytes: Uint8Array | undefined = undefined;
+  constructor(public key: string) {
+    this.heads = headsOf(key);
+  }
 }
 
 const HEADS = new Map<string, Heads>();
