@@ -10,7 +10,9 @@ import * as S from './semconv.js';
  * instead of building an object and walking it.
  *
  * Writers get every key at most once, in order; a null or undefined value means "not set" (the SDK's
- * setAttribute skips those), and a writer must skip it.
+ * setAttribute skips those), and a writer must skip it. Optional attributes are handed over as
+ * undefined rather than left out, so each key keeps its place in the list from one span to the next
+ * (the OTLP writer remembers heads and values by place).
  */
 export interface AttributeWriter {
   attr(key: string, value: AttributeValue | null | undefined): void;
@@ -40,11 +42,10 @@ export function writeCallAttributes(w: AttributeWriter, method: string, path: st
   w.attr(S.ATTR_SWITCHYARD_CONFIG_HASH, r.configHash);
   w.attr(S.ATTR_SWITCHYARD_PRICE_TABLE_VERSION, r.priceTableVersion);
   w.attr(S.ATTR_HTTP_RESPONSE_STATUS_CODE, r.httpStatus);
-  if (captureContent && r.content !== undefined) {
-    w.attr(S.ATTR_SWITCHYARD_CONTENT_INPUT, r.content.input);
-    w.attr(S.ATTR_SWITCHYARD_CONTENT_OUTPUT, r.content.output);
-  }
-  if (r.outcome === 'error') w.attr(S.ATTR_ERROR_TYPE, r.errorType);
+  const content = captureContent ? r.content : undefined;
+  w.attr(S.ATTR_SWITCHYARD_CONTENT_INPUT, content?.input);
+  w.attr(S.ATTR_SWITCHYARD_CONTENT_OUTPUT, content?.output);
+  w.attr(S.ATTR_ERROR_TYPE, r.outcome === 'error' ? r.errorType : undefined);
 }
 
 /** The CLIENT span's attributes, in order (both span paths write them through this list). */
@@ -63,18 +64,16 @@ export function writeAttemptAttributes(w: AttributeWriter, start: AttemptStart, 
   w.attr(S.ATTR_GEN_AI_RESPONSE_ID, r.responseId);
   w.attr(S.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, r.finishReasons);
   const u = r.usage;
-  if (u !== undefined) {
-    w.attr(S.ATTR_GEN_AI_USAGE_INPUT_TOKENS, u.inputTokens);
-    w.attr(S.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, u.outputTokens);
-    w.attr(S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, u.cacheReadTokens);
-    w.attr(S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, u.cacheWriteTokens);
-    w.attr(S.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, u.reasoningTokens);
-  }
+  w.attr(S.ATTR_GEN_AI_USAGE_INPUT_TOKENS, u?.inputTokens);
+  w.attr(S.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, u?.outputTokens);
+  w.attr(S.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, u?.cacheReadTokens);
+  w.attr(S.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, u?.cacheWriteTokens);
+  w.attr(S.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, u?.reasoningTokens);
   const ttfc = r.timeToFirstChunkMs;
-  if (ttfc != null) w.attr(S.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc / 1000);
+  w.attr(S.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc != null ? ttfc / 1000 : undefined);
   w.attr(S.ATTR_HTTP_RESPONSE_STATUS_CODE, r.httpStatus);
   w.attr(S.ATTR_SWITCHYARD_COST_USD, r.costUsd);
-  if (r.outcome === 'error') w.attr(S.ATTR_ERROR_TYPE, r.errorType);
+  w.attr(S.ATTR_ERROR_TYPE, r.outcome === 'error' ? r.errorType : undefined);
 }
 
 /** `path.join('>')`, without building a new string for the usual path of one target. */
