@@ -1,5 +1,5 @@
 /**
- * Decimal digits written straight into bytes, for JsonBytes: integers, three digits at a time,
+ * Decimal digits written straight into bytes, for JsonBytes (json-bytes.ts): integers, three digits at a time,
  * and a number's JavaScript text from its toExponential() text.
  */
 export const MINUS = 0x2d;

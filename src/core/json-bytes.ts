@@ -1,11 +1,14 @@
-import { MINUS, digitCount, writeDigits, writeExponentialAsString, writeThree } from './decimal-digits.js';
+import { MINUS, digitCount, writeDigits } from './decimal-digits.js';
+import { NUMBER_TEXT_ROOM, writeNumberText } from './number-text.js';
 
 /**
- * A cursor that writes JSON straight into a growable byte buffer: constant fragments as bytes
- * encoded once, strings escaped and UTF-8 encoded char by char, integers and nanosecond times
- * digit by digit (decimal-digits.ts). No intermediate strings (but for the digits of non-integer
+ * The one JSON byte writer: a cursor that writes JSON straight into a growable byte buffer:
+ * constant fragments as bytes encoded once (`utf8`), strings escaped and UTF-8 encoded char by
+ * char, integers digit by digit (decimal-digits.ts). No intermediate strings (but for the digits of non-integer
  * numbers), so little for the GC and no rope to flatten and re-encode. Every write makes room for
- * itself (`grow` copies what was written so far).
+ * itself (`grow` copies what was written so far). Used by the lean OTLP span encoder
+ * (telemetry/lean-otlp/span-bytes.ts adds span times and kept copies) and the ClickHouse row
+ * writers (sinks/clickhouse/rows/row-bytes.ts adds row ends and the fallback flag).
  *
  * The bytes of `string(s)` are those of `Buffer.from(JSON.stringify(s))`: `"` `\` and control
  * characters escaped as JSON.stringify escapes them, lone surrogates as `\udxxx`, everything else
@@ -14,19 +17,9 @@ import { MINUS, digitCount, writeDigits, writeExponentialAsString, writeThree } 
 export class JsonBytes {
   buf: Buffer;
   pos = 0;
-  private lastNumber = Number.NaN;
-  private lastSeconds = -1;
-  private lastSecondsDigits: Uint8Array = new Uint8Array(0);
-  private lastExponential = '';
 
   constructor(buf: Buffer = Buffer.allocUnsafeSlow(4096)) {
     this.buf = buf;
-  }
-
-  /** Writes into `buf` from `pos` on (reusing this cursor for another buffer). */
-  reset(buf: Buffer, pos: number): void {
-    this.buf = buf;
-    this.pos = pos;
   }
 
   /** Makes room for `n` more bytes. */
@@ -34,7 +27,7 @@ export class JsonBytes {
     if (this.pos + n > this.buf.length) this.grow(n);
   }
 
-  private grow(n: number): void {
+  protected grow(n: number): void {
     const grown = Buffer.allocUnsafeSlow(Math.max(this.pos + n, this.buf.length * 2));
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
@@ -122,8 +115,37 @@ export class JsonBytes {
     this.pos = p;
   }
 
-  /** Any JS string through the native UTF-8 encoder, from `pos` on. */
-  private native(s: string): void {
+  /** `JSON.stringify(s)` without its quotes (a part of a string value whose quotes are fragments). */
+  stringContent(s: string): void {
+    if (this.plain(s)) return;
+    // The string with its quotes, then the quotes dropped.
+    const from = this.pos;
+    this.string(s);
+    this.buf.copyWithin(from, from + 1, this.pos - 1);
+    this.pos -= 2;
+  }
+
+  /**
+   * Writes `s` and returns true when it is all printable ASCII other than `"` and `\` (what JSON
+   * keeps as is, so these are also the bytes of the string's JSON content); otherwise writes
+   * nothing and returns false.
+   */
+  plain(s: string): boolean {
+    const n = s.length;
+    if (this.pos + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    const p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === QUOTE || c === BACKSLASH || c >= 0x80) return false;
+      buf[p + i] = c;
+    }
+    this.pos = p + n;
+    return true;
+  }
+
+  /** Any JS string through the native UTF-8 encoder, from `pos` on (text that is already JSON). */
+  native(s: string): void {
     this.ensure(3 * s.length);
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
@@ -150,61 +172,16 @@ export class JsonBytes {
     if (Number.isSafeInteger(v)) this.int(v);
     else if (!Number.isFinite(v)) this.raw('null');
     else {
-      // The shortest digits that give v back, from toExponential(): the same digits String(v)
-      // gives (V8 computes both with DTOA_SHORTEST), without going through V8's number-string
-      // cache, which keeps each new string alive into the old generation. The last value is
-      // remembered: a call's cost is written on both of its spans.
-      if (v !== this.lastNumber) {
-        this.lastNumber = v;
-        this.lastExponential = v.toExponential();
-      }
-      const e = this.lastExponential;
-      if (this.pos + e.length + 25 > this.buf.length) this.grow(e.length + 25);
-      this.pos = writeExponentialAsString(this.buf, this.pos, e);
+      // The shortest digits, from toExponential(), recent values remembered (number-text.ts).
+      if (this.pos + NUMBER_TEXT_ROOM > this.buf.length) this.grow(NUMBER_TEXT_ROOM);
+      this.pos = writeNumberText(this.buf, this.pos, v);
     }
   }
 
-  /**
-   * Nanoseconds since the epoch, `seconds * 1e9 + nanos` in decimal, for the HrTime values
-   * millisToHrTime gives (integers, `0 <= seconds`, `0 <= nanos < 1e9`); for anything else it
-   * writes nothing and returns false.
-   */
-  nanos(seconds: number, nanos: number): boolean {
-    if (!(Number.isSafeInteger(seconds) && seconds >= 0 && Number.isInteger(nanos) && nanos >= 0 && nanos < 1e9)) return false;
-    if (this.pos + 26 > this.buf.length) this.grow(26);
-    const buf = this.buf;
-    let p = this.pos;
-    if (seconds === 0) {
-      this.pos = writeDigits(buf, p, nanos, digitCount(nanos));
-      return true;
-    }
-    // The seconds change once a second: their digits are kept.
-    if (seconds !== this.lastSeconds) {
-      this.lastSeconds = seconds;
-      const width = digitCount(seconds);
-      writeDigits(buf, p, seconds, width);
-      this.lastSecondsDigits = this.copy(p, p + width);
-    }
-    const digits = this.lastSecondsDigits;
-    for (let i = 0; i < digits.length; i++) buf[p++] = digits[i] as number;
-    // Nine digits, three at a time.
-    const high = Math.floor(nanos / 1e6);
-    const rest = nanos - high * 1e6;
-    const mid = Math.floor(rest / 1000);
-    p = writeThree(buf, p, high);
-    p = writeThree(buf, p, mid);
-    this.pos = writeThree(buf, p, rest - mid * 1000);
-    return true;
-  }
-
-  /**
-   * A copy of the bytes written at [from, to), to keep (Buffer#slice would share the memory, which
-   * the batch buffer's next use overwrites).
-   */
-  copy(from: number, to: number): Uint8Array {
-    const out = new Uint8Array(to - from);
-    out.set(this.buf.subarray(from, to));
-    return out;
+  /** `String(v)` of a number: JSON.stringify's text, but `NaN`, `Infinity`, `-Infinity` as such. */
+  numberString(v: number): void {
+    if (Number.isFinite(v)) this.number(v);
+    else this.raw(`${v}`);
   }
 
   /** The bytes written so far, as a string (tests, the string wrappers). */

@@ -128,7 +128,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
         tracesOut.begin();
         try {
           if (isReadableSpan(span)) {
-            tracesOut.out.text(serializeOtelSpanRow(span));
+            tracesOut.out.native(serializeOtelSpanRow(span));
             tracesOut.out.endRow();
           } else writeEndedSpanRow(tracesOut.out, span);
         } catch (err) {

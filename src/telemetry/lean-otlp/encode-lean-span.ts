@@ -2,7 +2,8 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { TraceState } from '@opentelemetry/core';
 import type { EndedSpan } from '../ended-span.js';
 import { hrTimeNanos } from './encode-span-json.js';
-import { type JsonBytes, utf8 } from './json-bytes.js';
+import { utf8 } from '../../core/json-bytes.js';
+import type { SpanBytes } from './span-bytes.js';
 import { OtlpAttributeBytes } from './otlp-attribute-bytes.js';
 
 /** What the lean span path knows of an ended span beyond EndedSpan (lean-spans.ts). */
@@ -14,11 +15,11 @@ export interface LeanEndedSpan extends EndedSpan {
 
 /**
  * A lean span → the OTLP/JSON span object writeSpanJson writes for the equivalent SDK span, byte
- * for byte, written straight into JsonBytes (the batch buffer): constant fragments pre-encoded,
+ * for byte, written straight into SpanBytes (the batch buffer): constant fragments pre-encoded,
  * ids, times and attributes written in place. Times as the SDK records them (ended-span.ts
  * `spanTimes`: millisToHrTime, an end before the start is the start), without the HrTime arrays.
  */
-export function writeLeanSpan(w: JsonBytes, s: LeanEndedSpan): void {
+export function writeLeanSpan(w: SpanBytes, s: LeanEndedSpan): void {
   w.bytes(TRACE_ID);
   w.raw(s.traceId);
   w.bytes(SPAN_ID);
@@ -63,12 +64,12 @@ export function writeLeanSpan(w: JsonBytes, s: LeanEndedSpan): void {
   }
 }
 
-function writeNanos(w: JsonBytes, seconds: number, nanos: number): void {
+function writeNanos(w: SpanBytes, seconds: number, nanos: number): void {
   if (!w.nanos(seconds, nanos)) w.raw(hrTimeNanos([seconds, nanos]));
 }
 
 /** `,"name":"…","kind":…,"startTimeUnixNano":"`, for a span name. */
-function writeNameAndKind(w: JsonBytes, name: string, kind: SpanKind): void {
+function writeNameAndKind(w: SpanBytes, name: string, kind: SpanKind): void {
   w.bytes(NAME);
   w.string(name);
   w.bytes(KIND);
@@ -85,7 +86,7 @@ class RepeatedName {
   private last: string | undefined = undefined;
   private bytes: Uint8Array | undefined = undefined;
 
-  write(w: JsonBytes, name: string, kind: SpanKind): void {
+  write(w: SpanBytes, name: string, kind: SpanKind): void {
     if (name !== this.last) {
       this.last = name;
       this.bytes = undefined;

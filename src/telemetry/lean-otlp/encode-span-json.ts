@@ -1,10 +1,11 @@
 import type { HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { JsonBytes, utf8 } from './json-bytes.js';
+import { utf8 } from '../../core/json-bytes.js';
+import { SpanBytes } from './span-bytes.js';
 import { writeAttributesObject } from './otlp-attribute-bytes.js';
 
 /**
- * ReadableSpan → one OTLP/JSON span object, written straight into JsonBytes, with the same fields
+ * ReadableSpan → one OTLP/JSON span object, written straight into SpanBytes, with the same fields
  * and values that `JsonTraceSerializer` (@opentelemetry/otlp-transformer) writes: hex ids,
  * nanosecond times as decimal strings, kind + 1, integers as `intValue`, other numbers as
  * `doubleValue`, flags with the HAS_IS_REMOTE bit. No intermediate object tree or string.
@@ -12,7 +13,7 @@ import { writeAttributesObject } from './otlp-attribute-bytes.js';
 const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
 
-export function writeSpanJson(w: JsonBytes, span: ReadableSpan): void {
+export function writeSpanJson(w: SpanBytes, span: ReadableSpan): void {
   const ctx = span.spanContext();
   const parent = span.parentSpanContext;
   w.bytes(TRACE_ID);
@@ -82,7 +83,7 @@ export function encodeSpanJson(span: ReadableSpan): string {
   return w.text();
 }
 
-function writeLink(w: JsonBytes, link: ReadableSpan['links'][number]): void {
+function writeLink(w: SpanBytes, link: ReadableSpan['links'][number]): void {
   const c = link.context;
   w.bytes(LINK_ATTRIBUTES);
   writeAttributesObject(w, link.attributes ?? {});
@@ -107,7 +108,7 @@ function flags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
 }
 
-function writeHrTime(w: JsonBytes, t: HrTime): void {
+function writeHrTime(w: SpanBytes, t: HrTime): void {
   if (!w.nanos(Math.trunc(t[0]), Math.trunc(t[1]))) w.raw(hrTimeNanos(t));
 }
 
@@ -121,7 +122,7 @@ export function hrTimeNanos(t: HrTime): string {
 }
 
 /** Reused by the string wrapper (nothing else writes to it). */
-const SCRATCH = new JsonBytes();
+const SCRATCH = new SpanBytes();
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const CLOSE_BRACE = 0x7d;

@@ -2,7 +2,7 @@ import { type Context, diag, TraceFlags } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { writeSpanJson } from './encode-span-json.js';
-import { JsonBytes } from './json-bytes.js';
+import { SpanBytes } from './span-bytes.js';
 import { type Chunk, RequestFraming } from './otlp-request-frame.js';
 import type { OtlpPoster } from './post-otlp.js';
 
@@ -55,7 +55,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   private readonly o: LeanBatchOptions;
   private readonly framing = new RequestFraming();
   /** Writes each span into its chunk's buffer. */
-  private readonly writer = new JsonBytes(NO_BYTES);
+  private readonly writer = new SpanBytes(NO_BYTES);
 
   constructor(o: LeanBatchOptions) {
     this.o = { ...o, maxExportBatchSize: Math.max(1, Math.min(o.maxExportBatchSize, o.maxQueueSize)) };
@@ -73,7 +73,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
    * batch it will go out in. Same queue bound, drop counting and batching as onEnd. If `encode`
    * throws, nothing is queued and the error is thrown on.
    */
-  enqueue<T>(resource: Resource, scope: ReadableSpan['instrumentationScope'], encode: (w: JsonBytes, span: T) => void, span: T): void {
+  enqueue<T>(resource: Resource, scope: ReadableSpan['instrumentationScope'], encode: (w: SpanBytes, span: T) => void, span: T): void {
     if (this.stopped) return;
     if (this.queued >= this.o.maxQueueSize) {
       this.drop();

@@ -1,9 +1,10 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import type { AttributeWriter } from '../span-attributes.js';
-import { JsonBytes, utf8 } from './json-bytes.js';
+import { utf8 } from '../../core/json-bytes.js';
+import { SpanBytes } from './span-bytes.js';
 
 /**
- * An OTLP/JSON `attributes` array written straight into JsonBytes, one attribute at a time
+ * An OTLP/JSON `attributes` array written straight into SpanBytes, one attribute at a time
  * (span-attributes.ts hands them over), with the bytes `JsonTraceSerializer` writes: integers as
  * `intValue`, other numbers as `doubleValue`, arrays as `arrayValue`. Each attribute is a cached,
  * pre-encoded head then its value, and the `}}` that closes the value and the attribute is left
@@ -19,21 +20,21 @@ import { JsonBytes, utf8 } from './json-bytes.js';
  * (first or not) give the same bytes.
  */
 export class OtlpAttributeBytes implements AttributeWriter {
-  private w: JsonBytes = EMPTY_WRITER;
+  private w: SpanBytes = EMPTY_WRITER;
   private first = true;
   private at = 0;
   /** What each position of the list had last time (MAX_POSITIONS at most). */
   private readonly slots: Slot[] = [];
 
   /** Starts the array (`[`) in `w`. */
-  begin(w: JsonBytes): void {
+  begin(w: SpanBytes): void {
     this.w = w;
     this.first = true;
     this.at = 0;
     w.byte(OPEN_BRACKET);
   }
 
-  /** Ends the array (`]`) and lets go of the JsonBytes. */
+  /** Ends the array (`]`) and lets go of the SpanBytes. */
   end(): void {
     const w = this.w;
     if (this.finish()) w.bytes(CLOSE_2_BRACKET);
@@ -41,7 +42,7 @@ export class OtlpAttributeBytes implements AttributeWriter {
   }
 
   /**
-   * Lets go of the JsonBytes without ending the array: the caller writes `}}]` if this returns
+   * Lets go of the SpanBytes without ending the array: the caller writes `}}]` if this returns
    * true (attributes were written, the last one's `}}` is owed), `]` otherwise.
    */
   finish(): boolean {
@@ -123,7 +124,7 @@ export class OtlpAttributeBytes implements AttributeWriter {
 }
 
 /** `attributes` (an Attributes object, every own key, undefined values as `{}`) as an OTLP array. */
-export function writeAttributesObject(w: JsonBytes, attributes: Attributes): void {
+export function writeAttributesObject(w: SpanBytes, attributes: Attributes): void {
   const out = OBJECT_WRITER;
   out.begin(w);
   for (const key in attributes) {
@@ -141,7 +142,7 @@ export function encodeAttributes(attributes: Attributes): string {
 }
 
 /** An OTLP AnyValue. */
-function anyValue(w: JsonBytes, v: AttributeValue | null | undefined): void {
+function anyValue(w: SpanBytes, v: AttributeValue | null | undefined): void {
   switch (typeof v) {
     case 'string':
       w.bytes(STRING_VALUE);
@@ -225,9 +226,9 @@ function headsOf(key: string): Heads {
   return h;
 }
 
-const EMPTY_WRITER = new JsonBytes(Buffer.alloc(0));
+const EMPTY_WRITER = new SpanBytes(Buffer.alloc(0));
 /** Reused by the string wrapper (nothing else writes to it). */
-const SCRATCH = new JsonBytes();
+const SCRATCH = new SpanBytes();
 const OBJECT_WRITER = new OtlpAttributeBytes();
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;

@@ -1,6 +1,6 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { utf8 } from './json-bytes.js';
+import { utf8 } from '../../core/json-bytes.js';
 import { encodeAttributes } from './otlp-attribute-bytes.js';
 
 type Scope = ReadableSpan['instrumentationScope'];

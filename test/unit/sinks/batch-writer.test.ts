@@ -67,7 +67,7 @@ test('records of several rows: the limits apply row by row; a rolled-back record
       const mine: string[] = [];
       for (let k = 0; k < rows; k++) {
         const line = JSON.stringify({ r, k, pad: 'x'.repeat((r * 13 + k * 7) % 90) });
-        w.out.text(line);
+        w.out.native(line);
         w.out.endRow();
         mine.push(line);
       }
@@ -95,7 +95,7 @@ test('large batches: the buffer is handed over as the body; bodies held stay int
     const held: Batch[] = [];
     for (const [i, l] of lines.entries()) {
       w.begin();
-      w.out.text(l);
+      w.out.native(l);
       w.out.endRow();
       w.commit();
       // delivery is done with every other batch as soon as it is out: its memory comes back

@@ -32,7 +32,7 @@ const ODD = [
 function byteLines(write: (w: RowBytes) => void): string[] {
   const w = new RowBytes(64); // small: every row makes it grow
   write(w);
-  const text = w.toString();
+  const text = w.text();
   // the bytes are the UTF-8 of the text (no replacement characters for lone surrogates)
   assert.ok(Buffer.from(text).equals(w.buf.subarray(0, w.pos)));
   assert.ok(text.endsWith('\n'));

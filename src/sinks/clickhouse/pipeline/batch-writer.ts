@@ -72,7 +72,7 @@ export class BatchWriter {
   /** Add one ready line (JSON without its `\n`) as a record. */
   add(line: string): void {
     this.begin();
-    this.out.text(line);
+    this.out.native(line);
     this.out.endRow();
     this.commit();
   }

@@ -1,7 +1,8 @@
 import type { AttemptRecord, CallRecord } from '../../../core/call-record.js';
 import { ColumnRun } from './column-run.js';
 import { content, contentOrEmpty, num, numOrNull, numOrNullStrict, numOrZero, str, strOrEmpty } from './json-values.js';
-import { frag, type RowBytes } from './row-bytes.js';
+import { utf8 } from '../../../core/json-bytes.js';
+import type { RowBytes } from './row-bytes.js';
 import { writeUsageColumns } from './usage-columns.js';
 import { writeDateTime64ms } from './time-bytes.js';
 import { formatDateTime64ms } from './time-format.js';
@@ -68,26 +69,26 @@ export function toAiAttemptRows(r: CallRecord): AiAttemptRow[] {
 const F = {
   // Ids go between fragments that hold their quotes (as JSON string content): the quote that closes
   // span_id opens the outcome run.
-  callId: frag('{"call_id":"'),
-  ts: frag('","ts":"'),
-  startedAt: frag('","started_at":"'),
-  feature: frag('","feature":'),
-  attemptIndex: frag(',"attempt_index":'),
-  targetIndex: frag(',"target_index":'),
-  tryNumber: frag(',"try_number":'),
-  provider: frag(',"provider":'),
-  providerName: frag(',"provider_name":'),
-  model: frag(',"model":'),
-  responseModel: frag(',"response_model":'),
-  serverAddress: frag(',"server_address":'),
-  spanId: frag(',"span_id":"'),
-  httpStatus: frag('","http_status":'),
-  outcome: frag(',"outcome":'),
-  errorType: frag(',"error_type":'),
-  durationMs: frag(',"duration_ms":'),
-  ttfcMs: frag(',"ttfc_ms":'),
-  noUsage: frag(',"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"reasoning_tokens":0'),
-  costUsd: frag(',"cost_usd":'),
+  callId: utf8('{"call_id":"'),
+  ts: utf8('","ts":"'),
+  startedAt: utf8('","started_at":"'),
+  feature: utf8('","feature":'),
+  attemptIndex: utf8(',"attempt_index":'),
+  targetIndex: utf8(',"target_index":'),
+  tryNumber: utf8(',"try_number":'),
+  provider: utf8(',"provider":'),
+  providerName: utf8(',"provider_name":'),
+  model: utf8(',"model":'),
+  responseModel: utf8(',"response_model":'),
+  serverAddress: utf8(',"server_address":'),
+  spanId: utf8(',"span_id":"'),
+  httpStatus: utf8('","http_status":'),
+  outcome: utf8(',"outcome":'),
+  errorType: utf8(',"error_type":'),
+  durationMs: utf8(',"duration_ms":'),
+  ttfcMs: utf8(',"ttfc_ms":'),
+  noUsage: utf8(',"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"reasoning_tokens":0'),
+  costUsd: utf8(',"cost_usd":'),
 };
 
 /**
@@ -116,7 +117,7 @@ export function writeAiAttemptRows(w: RowBytes, r: CallRecord): void {
     w.pos = start;
     w.rowEnds.length = firstRow;
     for (const row of toAiAttemptRows(r)) {
-      w.text(JSON.stringify(row));
+      w.native(JSON.stringify(row));
       w.endRow();
     }
   }
@@ -127,55 +128,55 @@ const TARGET_RUN = new ColumnRun();
 const OUTCOME_RUN = new ColumnRun();
 
 function writeAttemptRow(w: RowBytes, r: CallRecord, a: AttemptRecord): void {
-  w.raw(F.callId);
+  w.bytes(F.callId);
   content(w, r.callId);
-  w.raw(F.ts);
+  w.bytes(F.ts);
   writeDateTime64ms(w, r.startedAtMs);
-  w.raw(F.startedAt);
+  w.bytes(F.startedAt);
   writeDateTime64ms(w, a.startedAtMs);
   const feature = r.feature;
   const { index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress } = a;
   if (!TARGET_RUN.copy(w, feature, index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress)) {
-    w.raw(F.feature);
+    w.bytes(F.feature);
     str(w, feature);
-    w.raw(F.attemptIndex);
+    w.bytes(F.attemptIndex);
     num(w, index);
-    w.raw(F.targetIndex);
+    w.bytes(F.targetIndex);
     num(w, targetIndex);
-    w.raw(F.tryNumber);
+    w.bytes(F.tryNumber);
     num(w, tryNumber);
-    w.raw(F.provider);
+    w.bytes(F.provider);
     str(w, provider);
-    w.raw(F.providerName);
+    w.bytes(F.providerName);
     str(w, providerName);
-    w.raw(F.model);
+    w.bytes(F.model);
     str(w, model);
-    w.raw(F.responseModel);
+    w.bytes(F.responseModel);
     strOrEmpty(w, responseModel);
-    w.raw(F.serverAddress);
+    w.bytes(F.serverAddress);
     str(w, serverAddress);
     TARGET_RUN.wrote(w, feature, index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress);
   }
-  w.raw(F.spanId);
+  w.bytes(F.spanId);
   contentOrEmpty(w, a.spanId);
   const { httpStatus, outcome, errorType } = a;
   if (!OUTCOME_RUN.copy(w, httpStatus, outcome, errorType)) {
-    w.raw(F.httpStatus);
+    w.bytes(F.httpStatus);
     numOrZero(w, httpStatus);
-    w.raw(F.outcome);
+    w.bytes(F.outcome);
     str(w, outcome);
-    w.raw(F.errorType);
+    w.bytes(F.errorType);
     strOrEmpty(w, errorType);
     OUTCOME_RUN.wrote(w, httpStatus, outcome, errorType);
   }
-  w.raw(F.durationMs);
+  w.bytes(F.durationMs);
   num(w, a.durationMs);
-  w.raw(F.ttfcMs);
+  w.bytes(F.ttfcMs);
   numOrNull(w, a.timeToFirstChunkMs);
   const u = a.usage;
-  if (u === undefined || u === null) w.raw(F.noUsage);
+  if (u === undefined || u === null) w.bytes(F.noUsage);
   else writeUsageColumns(w, u);
-  w.raw(F.costUsd);
+  w.bytes(F.costUsd);
   numOrNullStrict(w, a.costUsd);
   w.byte(125);
 }

@@ -1,7 +1,8 @@
 import type { CallRecord } from '../../../core/call-record.js';
 import { ColumnRun } from './column-run.js';
 import { bool, content, num, numOrNull, numOrNullStrict, str, strArrayAndJoined, strOrEmpty } from './json-values.js';
-import { frag, type RowBytes } from './row-bytes.js';
+import { utf8 } from '../../../core/json-bytes.js';
+import type { RowBytes } from './row-bytes.js';
 import { writeUsageColumns } from './usage-columns.js';
 import { writeDateTime64ms } from './time-bytes.js';
 import { formatDateTime64ms } from './time-format.js';
@@ -88,35 +89,35 @@ export function toAiCallRow(r: CallRecord): AiCallRow {
 const F = {
   // The ids go between fragments that hold their quotes (as JSON string content): the quote that
   // closes span_id opens the feature run.
-  callId: frag('{"call_id":"'),
-  ts: frag('","ts":"'),
-  traceId: frag('","trace_id":"'),
-  spanId: frag('","span_id":"'),
-  feature: frag('","feature":'),
-  route: frag(',"route":'),
-  operation: frag(',"operation":'),
-  path: frag(',"path":'),
-  streamed: frag(',"streamed":'),
-  requestedModel: frag(',"requested_model":'),
-  finalProvider: frag(',"final_provider":'),
-  finalModel: frag(',"final_model":'),
-  outcome: frag(',"outcome":'),
-  errorType: frag(',"error_type":'),
-  httpStatus: frag(',"http_status":'),
-  attemptCount: frag(',"attempt_count":'),
-  retryCount: frag(',"retry_count":'),
-  fallbackPath: frag(',"fallback_path":'),
-  fallbackPathStr: frag(',"fallback_path_str":'),
-  latencyMs: frag(',"latency_ms":'),
-  ttfcMs: frag(',"ttfc_ms":'),
-  overheadMs: frag(',"overhead_ms":'),
-  costUsd: frag(',"cost_usd":'),
-  priceTableVersion: frag(',"price_table_version":'),
-  configHash: frag(',"config_hash":'),
-  service: frag(',"service":'),
-  namespace: frag(',"namespace":'),
-  pod: frag(',"pod":'),
-  workload: frag(',"workload":'),
+  callId: utf8('{"call_id":"'),
+  ts: utf8('","ts":"'),
+  traceId: utf8('","trace_id":"'),
+  spanId: utf8('","span_id":"'),
+  feature: utf8('","feature":'),
+  route: utf8(',"route":'),
+  operation: utf8(',"operation":'),
+  path: utf8(',"path":'),
+  streamed: utf8(',"streamed":'),
+  requestedModel: utf8(',"requested_model":'),
+  finalProvider: utf8(',"final_provider":'),
+  finalModel: utf8(',"final_model":'),
+  outcome: utf8(',"outcome":'),
+  errorType: utf8(',"error_type":'),
+  httpStatus: utf8(',"http_status":'),
+  attemptCount: utf8(',"attempt_count":'),
+  retryCount: utf8(',"retry_count":'),
+  fallbackPath: utf8(',"fallback_path":'),
+  fallbackPathStr: utf8(',"fallback_path_str":'),
+  latencyMs: utf8(',"latency_ms":'),
+  ttfcMs: utf8(',"ttfc_ms":'),
+  overheadMs: utf8(',"overhead_ms":'),
+  costUsd: utf8(',"cost_usd":'),
+  priceTableVersion: utf8(',"price_table_version":'),
+  configHash: utf8(',"config_hash":'),
+  service: utf8(',"service":'),
+  namespace: utf8(',"namespace":'),
+  pod: utf8(',"pod":'),
+  workload: utf8(',"workload":'),
 };
 
 // Runs of columns that repeat from call to call (see ColumnRun).
@@ -133,77 +134,77 @@ const CONFIG_RUN = new ColumnRun();
 export function writeAiCallRow(w: RowBytes, r: CallRecord): void {
   const start = w.pos;
   w.bad = false;
-  w.raw(F.callId);
+  w.bytes(F.callId);
   content(w, r.callId);
-  w.raw(F.ts);
+  w.bytes(F.ts);
   writeDateTime64ms(w, r.startedAtMs);
-  w.raw(F.traceId);
+  w.bytes(F.traceId);
   content(w, r.traceId);
-  w.raw(F.spanId);
+  w.bytes(F.spanId);
   content(w, r.spanId);
   const { feature, route, operation, path, streamed } = r;
   if (!ROUTE_RUN.copy(w, feature, route, operation, path, streamed)) {
-    w.raw(F.feature);
+    w.bytes(F.feature);
     str(w, feature);
-    w.raw(F.route);
+    w.bytes(F.route);
     str(w, route);
-    w.raw(F.operation);
+    w.bytes(F.operation);
     str(w, operation);
-    w.raw(F.path);
+    w.bytes(F.path);
     str(w, path);
-    w.raw(F.streamed);
+    w.bytes(F.streamed);
     bool(w, streamed);
     ROUTE_RUN.wrote(w, feature, route, operation, path, streamed);
   }
   const { requestedModel, finalProvider, finalModel, outcome, errorType } = r;
   if (!MODEL_RUN.copy(w, requestedModel, finalProvider, finalModel, outcome, errorType)) {
-    w.raw(F.requestedModel);
+    w.bytes(F.requestedModel);
     str(w, requestedModel);
-    w.raw(F.finalProvider);
+    w.bytes(F.finalProvider);
     str(w, finalProvider);
-    w.raw(F.finalModel);
+    w.bytes(F.finalModel);
     str(w, finalModel);
-    w.raw(F.outcome);
+    w.bytes(F.outcome);
     str(w, outcome);
-    w.raw(F.errorType);
+    w.bytes(F.errorType);
     strOrEmpty(w, errorType);
     MODEL_RUN.wrote(w, requestedModel, finalProvider, finalModel, outcome, errorType);
   }
-  w.raw(F.httpStatus);
+  w.bytes(F.httpStatus);
   num(w, r.httpStatus);
-  w.raw(F.attemptCount);
+  w.bytes(F.attemptCount);
   num(w, r.attemptCount);
-  w.raw(F.retryCount);
+  w.bytes(F.retryCount);
   num(w, r.retryCount);
-  w.raw(F.fallbackPath);
+  w.bytes(F.fallbackPath);
   strArrayAndJoined(w, r.fallbackPath, F.fallbackPathStr, 62);
-  w.raw(F.latencyMs);
+  w.bytes(F.latencyMs);
   num(w, r.latencyMs);
-  w.raw(F.ttfcMs);
+  w.bytes(F.ttfcMs);
   numOrNull(w, r.timeToFirstChunkMs);
-  w.raw(F.overheadMs);
+  w.bytes(F.overheadMs);
   num(w, r.overheadMs);
   const u = r.usage;
   if (typeof u === 'object' && u !== null) writeUsageColumns(w, u);
   else w.bad = true;
-  w.raw(F.costUsd);
+  w.bytes(F.costUsd);
   numOrNullStrict(w, r.costUsd);
   const { priceTableVersion, configHash } = r;
   const res = r.resource;
   if (typeof res === 'object' && res !== null) {
     const { service, namespace, pod, workload } = res;
     if (!CONFIG_RUN.copy(w, priceTableVersion, configHash, service, namespace, pod, workload)) {
-      w.raw(F.priceTableVersion);
+      w.bytes(F.priceTableVersion);
       str(w, priceTableVersion);
-      w.raw(F.configHash);
+      w.bytes(F.configHash);
       str(w, configHash);
-      w.raw(F.service);
+      w.bytes(F.service);
       str(w, service);
-      w.raw(F.namespace);
+      w.bytes(F.namespace);
       str(w, namespace);
-      w.raw(F.pod);
+      w.bytes(F.pod);
       str(w, pod);
-      w.raw(F.workload);
+      w.bytes(F.workload);
       str(w, workload);
       w.byte(125);
       CONFIG_RUN.wrote(w, priceTableVersion, configHash, service, namespace, pod, workload);
@@ -211,7 +212,7 @@ export function writeAiCallRow(w: RowBytes, r: CallRecord): void {
   } else w.bad = true;
   if (w.bad) {
     w.pos = start;
-    w.text(JSON.stringify(toAiCallRow(r)));
+    w.native(JSON.stringify(toAiCallRow(r)));
   }
   w.endRow();
 }

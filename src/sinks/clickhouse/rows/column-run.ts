@@ -55,7 +55,7 @@ export class ColumnRun {
     for (let k = 0; k < kept.length; k++) {
       const v = kept[k] as Kept;
       if (same(v, a, b, c, d, e, f, g, h, i)) {
-        w.raw(v.bytes);
+        w.bytes(v.bytes);
         return true;
       }
     }

@@ -1,7 +1,8 @@
 import { type EndedSpan, spanTimes } from '../../../telemetry/ended-span.js';
 import { AttributesObjectWriter } from '../../../telemetry/span-attributes.js';
 import { type OtelSpanRow, SPAN_KINDS, STATUS_CODES, attributesToMap, durationNanos } from './otel-span-row.js';
-import { frag, RowBytes } from './row-bytes.js';
+import { utf8 } from '../../../core/json-bytes.js';
+import { RowBytes } from './row-bytes.js';
 import { SpanAttributesBytes } from './span-attributes-bytes.js';
 import { writeSpanNameColumns } from './span-name-columns.js';
 import { writeDateTime64ns } from './time-bytes.js';
@@ -52,22 +53,22 @@ export function toEndedSpanRow(span: EndedSpan): OtelSpanRow {
 // Constant fragments. Strings go between fragments that hold their quotes (written as JSON string
 // content), and the usual empty values are part of the fragments.
 const F = {
-  timestamp: frag('{"Timestamp":"'),
-  traceId: frag('","TraceId":"'),
-  spanId: frag('","SpanId":"'),
-  parentSpanId: frag('","ParentSpanId":"'),
-  noParent: frag('","ParentSpanId":""'),
-  traceState: frag(',"TraceState":"'),
-  noTraceState: frag(',"TraceState":""'),
-  quote: frag('"'),
-  duration: frag(',"Duration":'),
+  timestamp: utf8('{"Timestamp":"'),
+  traceId: utf8('","TraceId":"'),
+  spanId: utf8('","SpanId":"'),
+  parentSpanId: utf8('","ParentSpanId":"'),
+  noParent: utf8('","ParentSpanId":""'),
+  traceState: utf8(',"TraceState":"'),
+  noTraceState: utf8(',"TraceState":""'),
+  quote: utf8('"'),
+  duration: utf8(',"Duration":'),
 };
 const TAIL =
   ',"Events.Timestamp":[],"Events.Name":[],"Events.Attributes":[]' +
   ',"Links.TraceId":[],"Links.SpanId":[],"Links.TraceState":[],"Links.Attributes":[]}';
-const STATUS_UNSET_TAIL = frag(`,"StatusCode":"${STATUS_CODES[STATUS_UNSET]}","StatusMessage":""${TAIL}`);
-const STATUS_ERROR_MESSAGE = frag(`,"StatusCode":"${STATUS_CODES[STATUS_ERROR]}","StatusMessage":"`);
-const QUOTE_TAIL = frag(`"${TAIL}`);
+const STATUS_UNSET_TAIL = utf8(`,"StatusCode":"${STATUS_CODES[STATUS_UNSET]}","StatusMessage":""${TAIL}`);
+const STATUS_ERROR_MESSAGE = utf8(`,"StatusCode":"${STATUS_CODES[STATUS_ERROR]}","StatusMessage":"`);
+const QUOTE_TAIL = utf8(`"${TAIL}`);
 
 const attributes = new SpanAttributesBytes();
 
@@ -92,29 +93,29 @@ export function writeEndedSpanRow(w: RowBytes, span: EndedSpan): void {
     typeof scopeVersion !== 'string' ||
     (errorMessage !== undefined && typeof errorMessage !== 'string')
   ) {
-    w.text(JSON.stringify(toEndedSpanRow(span)));
+    w.native(JSON.stringify(toEndedSpanRow(span)));
     w.endRow();
     return;
   }
   const row = w.pos;
   const [start, end] = spanTimes(span.startMs, span.endMs);
-  w.raw(F.timestamp);
+  w.bytes(F.timestamp);
   writeDateTime64ns(w, start);
-  w.raw(F.traceId);
-  w.strContent(traceId);
-  w.raw(F.spanId);
-  w.strContent(spanId);
-  if (parentSpanId === '') w.raw(F.noParent);
+  w.bytes(F.traceId);
+  w.stringContent(traceId);
+  w.bytes(F.spanId);
+  w.stringContent(spanId);
+  if (parentSpanId === '') w.bytes(F.noParent);
   else {
-    w.raw(F.parentSpanId);
-    w.strContent(parentSpanId);
-    w.raw(F.quote);
+    w.bytes(F.parentSpanId);
+    w.stringContent(parentSpanId);
+    w.bytes(F.quote);
   }
-  if (traceState === '') w.raw(F.noTraceState);
+  if (traceState === '') w.bytes(F.noTraceState);
   else {
-    w.raw(F.traceState);
-    w.strContent(traceState);
-    w.raw(F.quote);
+    w.bytes(F.traceState);
+    w.stringContent(traceState);
+    w.bytes(F.quote);
   }
   writeSpanNameColumns(w, span, scopeVersion);
   attributes.begin(w, span.kind);
@@ -125,17 +126,17 @@ export function writeEndedSpanRow(w: RowBytes, span: EndedSpan): void {
   }
   if (attributes.odd) {
     w.pos = row;
-    w.text(JSON.stringify(toEndedSpanRow(span)));
+    w.native(JSON.stringify(toEndedSpanRow(span)));
     w.endRow();
     return;
   }
-  w.raw(F.duration);
-  w.num(durationNanos(start, end));
-  if (errorMessage === undefined) w.raw(STATUS_UNSET_TAIL);
+  w.bytes(F.duration);
+  w.number(durationNanos(start, end));
+  if (errorMessage === undefined) w.bytes(STATUS_UNSET_TAIL);
   else {
-    w.raw(STATUS_ERROR_MESSAGE);
-    w.strContent(errorMessage);
-    w.raw(QUOTE_TAIL);
+    w.bytes(STATUS_ERROR_MESSAGE);
+    w.stringContent(errorMessage);
+    w.bytes(QUOTE_TAIL);
   }
   w.endRow();
 }
@@ -144,5 +145,5 @@ export function writeEndedSpanRow(w: RowBytes, span: EndedSpan): void {
 export function serializeEndedSpanRow(span: EndedSpan): string {
   const w = new RowBytes(4096);
   writeEndedSpanRow(w, span);
-  return w.toString().slice(0, -1);
+  return w.text().slice(0, -1);
 }

@@ -1,7 +1,8 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import type { AttributeWriter } from '../../../telemetry/span-attributes.js';
 import { attrString, quotedKey, resourceColumns } from './otel-span-row.js';
-import { frag, type RowBytes } from './row-bytes.js';
+import { utf8 } from '../../../core/json-bytes.js';
+import type { RowBytes } from './row-bytes.js';
 
 /**
  * Writes a span's attributes, as they come, straight into row bytes as the `SpanAttributes`
@@ -40,7 +41,7 @@ export class SpanAttributesBytes implements AttributeWriter {
 
   end(): void {
     const w = this.#w as RowBytes;
-    w.raw(this.#n === 0 ? EMPTY_MAP : END_MAP);
+    w.bytes(this.#n === 0 ? EMPTY_MAP : END_MAP);
     this.#w = null;
   }
 
@@ -59,15 +60,15 @@ export class SpanAttributesBytes implements AttributeWriter {
     const w = this.#w as RowBytes;
     const first = this.#n++ === 0;
     if (slot.value === value && slot.pair !== null && slot.first === first) {
-      w.raw(slot.pair);
+      w.bytes(slot.pair);
       return;
     }
     const start = w.pos;
-    w.raw(first ? slot.head.first : slot.head.next);
-    if (typeof value === 'string') w.strContent(value);
-    else if (typeof value === 'number') w.numString(value);
-    else if (typeof value === 'boolean') w.raw(value ? TRUE : FALSE);
-    else if (!(Array.isArray(value) && plainStringArray(w, value))) w.strContent(attrString(value));
+    w.bytes(first ? slot.head.first : slot.head.next);
+    if (typeof value === 'string') w.stringContent(value);
+    else if (typeof value === 'number') w.numberString(value);
+    else if (typeof value === 'boolean') w.bytes(value ? TRUE : FALSE);
+    else if (!(Array.isArray(value) && plainStringArray(w, value))) w.stringContent(attrString(value));
     // Primitive values only (an array could change between spans), and no long strings (captured
     // content would stay in memory after its span).
     if (slot.value === value && typeof value !== 'object') {
@@ -122,12 +123,12 @@ function plainStringArray(w: RowBytes, v: readonly unknown[]): boolean {
   w.byte(91);
   for (let i = 0; i < v.length; i++) {
     const e = v[i];
-    w.raw(i === 0 ? QUOTE : COMMA_QUOTE);
+    w.bytes(i === 0 ? QUOTE : COMMA_QUOTE);
     if (typeof e !== 'string' || !w.plain(e)) {
       w.pos = start;
       return false;
     }
-    w.raw(QUOTE);
+    w.bytes(QUOTE);
   }
   w.byte(93);
   return true;
@@ -144,7 +145,7 @@ function headOf(key: string): Head | undefined {
   if (head === undefined) {
     const k = quotedKey(key);
     if (k === undefined) return undefined;
-    head = { first: frag(`{${k}"`), next: frag(`",${k}"`) };
+    head = { first: utf8(`{${k}"`), next: utf8(`",${k}"`) };
     if (HEADS.size >= HEADS_MAX) HEADS.clear();
     HEADS.set(key, head);
   }
@@ -153,12 +154,12 @@ function headOf(key: string): Head | undefined {
 
 const HEADS = new Map<string, Head>();
 const HEADS_MAX = 4096;
-const TRUE = frag('true');
-const FALSE = frag('false');
-const EMPTY_MAP = frag('{}');
-const QUOTE = frag('\\"');
-const COMMA_QUOTE = frag(',\\"');
-const END_MAP = frag('"}');
+const TRUE = utf8('true');
+const FALSE = utf8('false');
+const EMPTY_MAP = utf8('{}');
+const QUOTE = utf8('\\"');
+const COMMA_QUOTE = utf8(',\\"');
+const END_MAP = utf8('"}');
 
 // A resource's attributes object is shared by every span of the process: its columns
 // (`"ServiceName":…,"ResourceAttributes":{…}`) are encoded once per object.
@@ -169,7 +170,7 @@ export function resourceColumnBytes(attrs: Attributes | undefined): Uint8Array {
   const cached = typeof attrs === 'object' && attrs !== null ? RESOURCES.get(attrs) : undefined;
   if (cached !== undefined) return cached;
   const r = resourceColumns(attrs);
-  const bytes = frag(`"ServiceName":${r.service},"ResourceAttributes":${r.map}`);
+  const bytes = utf8(`"ServiceName":${r.service},"ResourceAttributes":${r.map}`);
   if (typeof attrs === 'object' && attrs !== null) RESOURCES.set(attrs, bytes);
   return bytes;
 }

@@ -1,7 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { EndedSpan } from '../../../telemetry/ended-span.js';
 import { SPAN_KINDS } from './otel-span-row.js';
-import { frag, type RowBytes } from './row-bytes.js';
+import { utf8 } from '../../../core/json-bytes.js';
+import type { RowBytes } from './row-bytes.js';
 import { resourceColumnBytes } from './span-attributes-bytes.js';
 
 /**
@@ -24,13 +25,13 @@ const BY_KIND = SPAN_KINDS.map(() => new Map<string, Entry>());
 const MAX_NAMES = 1024;
 
 const F = {
-  spanName: frag(',"SpanName":'),
-  scopeName: frag(',"ScopeName":'),
-  scopeVersion: frag(',"ScopeVersion":'),
-  spanAttributes: frag(',"SpanAttributes":'),
+  spanName: utf8(',"SpanName":'),
+  scopeName: utf8(',"ScopeName":'),
+  scopeVersion: utf8(',"ScopeVersion":'),
+  spanAttributes: utf8(',"SpanAttributes":'),
 };
-const KINDS = SPAN_KINDS.map((k) => frag(`,"SpanKind":"${k}",`));
-const KIND_UNSPECIFIED = frag(',"SpanKind":"SPAN_KIND_UNSPECIFIED",');
+const KINDS = SPAN_KINDS.map((k) => utf8(`,"SpanKind":"${k}",`));
+const KIND_UNSPECIFIED = utf8(',"SpanKind":"SPAN_KIND_UNSPECIFIED",');
 
 /** Writes the run for a span whose name, scope name and scope version are strings. */
 export function writeSpanNameColumns(w: RowBytes, span: EndedSpan, scopeVersion: string): void {
@@ -40,19 +41,19 @@ export function writeSpanNameColumns(w: RowBytes, span: EndedSpan, scopeVersion:
   const entry = names?.get(span.name);
   const same = entry !== undefined && entry.resource === resource && entry.scopeName === scopeName && entry.scopeVersion === scopeVersion;
   if (same && entry.bytes !== undefined) {
-    w.raw(entry.bytes);
+    w.bytes(entry.bytes);
     return;
   }
   const start = w.pos;
-  w.raw(F.spanName);
-  w.str(span.name);
-  w.raw(KINDS[span.kind] ?? KIND_UNSPECIFIED);
-  w.raw(resourceColumnBytes(resource));
-  w.raw(F.scopeName);
-  w.str(scopeName);
-  w.raw(F.scopeVersion);
-  w.str(scopeVersion);
-  w.raw(F.spanAttributes);
+  w.bytes(F.spanName);
+  w.string(span.name);
+  w.bytes(KINDS[span.kind] ?? KIND_UNSPECIFIED);
+  w.bytes(resourceColumnBytes(resource));
+  w.bytes(F.scopeName);
+  w.string(scopeName);
+  w.bytes(F.scopeVersion);
+  w.string(scopeVersion);
+  w.bytes(F.spanAttributes);
   if (names === undefined) return;
   if (same) entry.bytes = new Uint8Array(w.buf.subarray(start, w.pos));
   else {

@@ -12,7 +12,7 @@ const msPrefix = new Uint8Array(20);
 
 export function writeDateTime64ms(w: RowBytes, epochMs: number): void {
   if (typeof epochMs !== 'number') {
-    w.ascii(formatDateTime64ms(epochMs));
+    w.raw(formatDateTime64ms(epochMs));
     return;
   }
   const t = Math.trunc(epochMs); // a Date's time value drops the fraction toward zero
@@ -20,14 +20,14 @@ export function writeDateTime64ms(w: RowBytes, epochMs: number): void {
   if (sec !== msSecond) {
     const iso = new Date(sec * 1000).toISOString(); // throws for an invalid time, like the original
     if (iso.length !== 24) {
-      w.ascii(formatDateTime64ms(epochMs)); // years outside 0000–9999
+      w.raw(formatDateTime64ms(epochMs)); // years outside 0000–9999
       return;
     }
     for (let i = 0; i < 20; i++) msPrefix[i] = i === 10 ? 32 : iso.charCodeAt(i);
     msSecond = sec;
   }
   const ms = t - sec * 1000;
-  w.raw(msPrefix);
+  w.bytes(msPrefix);
   w.ensure(3);
   const buf = w.buf;
   const p = w.pos - 20;
@@ -45,19 +45,19 @@ export function writeDateTime64ns(w: RowBytes, time: readonly [number, number]):
   const sec = time[0];
   const nanos = time[1];
   if (typeof sec !== 'number' || !Number.isInteger(sec) || !Number.isInteger(nanos) || nanos < 0 || nanos >= 1e9) {
-    w.ascii(formatDateTime64ns(time));
+    w.raw(formatDateTime64ns(time));
     return;
   }
   if (sec !== nsSecond) {
     const iso = new Date(sec * 1000).toISOString();
     if (iso.length !== 24) {
-      w.ascii(formatDateTime64ns(time));
+      w.raw(formatDateTime64ns(time));
       return;
     }
     for (let i = 0; i < 20; i++) nsPrefix[i] = i === 10 ? 32 : i === 19 ? 46 : iso.charCodeAt(i);
     nsSecond = sec;
   }
-  w.raw(nsPrefix);
+  w.bytes(nsPrefix);
   w.ensure(9);
   const buf = w.buf;
   const p = w.pos - 20;

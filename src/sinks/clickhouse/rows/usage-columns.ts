@@ -1,25 +1,26 @@
 import type { Usage } from '../../../core/usage.js';
 import { numOrZero } from './json-values.js';
-import { frag, type RowBytes } from './row-bytes.js';
+import { utf8 } from '../../../core/json-bytes.js';
+import type { RowBytes } from './row-bytes.js';
 
 /** The five token columns of `ai_calls` and `ai_attempts`: unreported counts are 0. */
 const F = {
-  inputTokens: frag(',"input_tokens":'),
-  outputTokens: frag(',"output_tokens":'),
-  cacheReadTokens: frag(',"cache_read_tokens":'),
-  cacheWriteTokens: frag(',"cache_write_tokens":'),
-  reasoningTokens: frag(',"reasoning_tokens":'),
+  inputTokens: utf8(',"input_tokens":'),
+  outputTokens: utf8(',"output_tokens":'),
+  cacheReadTokens: utf8(',"cache_read_tokens":'),
+  cacheWriteTokens: utf8(',"cache_write_tokens":'),
+  reasoningTokens: utf8(',"reasoning_tokens":'),
 };
 
 export function writeUsageColumns(w: RowBytes, u: Usage): void {
-  w.raw(F.inputTokens);
+  w.bytes(F.inputTokens);
   numOrZero(w, u.inputTokens);
-  w.raw(F.outputTokens);
+  w.bytes(F.outputTokens);
   numOrZero(w, u.outputTokens);
-  w.raw(F.cacheReadTokens);
+  w.bytes(F.cacheReadTokens);
   numOrZero(w, u.cacheReadTokens);
-  w.raw(F.cacheWriteTokens);
+  w.bytes(F.cacheWriteTokens);
   numOrZero(w, u.cacheWriteTokens);
-  w.raw(F.reasoningTokens);
+  w.bytes(F.reasoningTokens);
   numOrZero(w, u.reasoningTokens);
 }
