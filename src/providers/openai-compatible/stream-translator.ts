@@ -1,7 +1,6 @@
 import { GatewayError } from '../../core/errors.js';
 import type { Usage } from '../../core/usage.js';
 import { asString, isRecord, type JsonRecord, tryParseJson } from '../shared/json.js';
-import type { SseEvent } from '../shared/sse-parser.js';
 import { createSseScanner } from '../shared/sse-scanner.js';
 import type { ResponseFacts, StreamStep, StreamTranslator, StreamTranslatorInput } from '../types.js';
 import { extractUpstreamErrorValue } from './extract-upstream-error.js';
@@ -16,10 +15,15 @@ function terminate(raw: Buffer): Buffer {
 }
 
 /** Parse every chunk when it matters or may matter; plain deltas are only forwarded. */
-function mustParse(ev: SseEvent, dataEvents: number, captureContent: boolean): boolean {
-  if (dataEvents === 1 || captureContent || ev.event !== undefined) return true;
-  return OBSERVED_KEYS.test(ev.data as string);
+function mustParse(data: string, event: string | undefined, dataEvents: number, captureContent: boolean): boolean {
+  if (dataEvents === 1 || captureContent || event !== undefined) return true;
+  return OBSERVED_KEYS.test(data);
 }
+
+/** What becomes of one event: forwarded as it came, dropped, or the error that breaks the stream. */
+const FORWARD = 1;
+const DROP = 0;
+type Verdict = typeof FORWARD | typeof DROP | GatewayError;
 
 const NO_OUTPUT: StreamStep = Object.freeze({ out: [] }) as StreamStep;
 
@@ -75,38 +79,31 @@ export function createOpenAiStreamTranslator(input: StreamTranslatorInput): Stre
     }
   }
 
-  /** Returns an error when the event breaks the stream. */
-  function handle(ev: SseEvent, out: Buffer[]): GatewayError | undefined {
-    if (ev.data === undefined) {
-      if (dataEvents > 0 && !sawDone) out.push(ev.raw);
-      return undefined;
-    }
-    if (sawDone) return undefined;
+  /** A complete block: its data (undefined: comments only) and its `event:` name. */
+  function handle(data: string | undefined, event: string | undefined, unterminated: boolean): Verdict {
+    if (data === undefined) return dataEvents > 0 && !sawDone ? FORWARD : DROP;
+    if (sawDone) return DROP;
     dataEvents++;
-    const raw = ev.unterminated ? terminate(ev.raw) : ev.raw;
-    if (ev.data.trim() === '[DONE]') {
+    if (data.trim() === '[DONE]') {
       sawDone = true;
-      out.push(raw);
-      return undefined;
+      return FORWARD;
     }
-    if (ev.unterminated) {
+    if (unterminated) {
       return new GatewayError({ kind: 'upstream_truncated', message: 'Upstream stream ended inside an event.' });
     }
-    if (!mustParse(ev, dataEvents, input.captureContent)) {
+    if (!mustParse(data, event, dataEvents, input.captureContent)) {
       // A plain delta: nothing to observe. Check it is a JSON object without paying for a parse.
-      const d = ev.data;
-      if (d.charCodeAt(0) !== 0x7b || d.charCodeAt(d.length - 1) !== 0x7d) {
+      if (data.charCodeAt(0) !== 0x7b || data.charCodeAt(data.length - 1) !== 0x7d) {
         return new GatewayError({ kind: 'upstream_bad_response', message: 'Upstream sent a stream chunk that is not a JSON object.' });
       }
-      out.push(raw);
-      return undefined;
+      return FORWARD;
     }
-    const parsed = tryParseJson(ev.data);
+    const parsed = tryParseJson(data);
     if (!parsed.ok || !isRecord(parsed.value)) {
       return new GatewayError({ kind: 'upstream_bad_response', message: 'Upstream sent a stream chunk that is not a JSON object.' });
     }
     const doc = parsed.value;
-    if (ev.event === 'error' || doc.error !== undefined) {
+    if (event === 'error' || doc.error !== undefined) {
       const info = extractUpstreamErrorValue(doc) ?? {};
       return new GatewayError({
         kind: mapInBandErrorKind(info),
@@ -117,11 +114,13 @@ export function createOpenAiStreamTranslator(input: StreamTranslatorInput): Stre
     }
     observeChunk(doc);
     const usageOnly = Array.isArray(doc.choices) && doc.choices.length === 0 && isRecord(doc.usage);
-    if (!(usageOnly && input.stripUsageChunk)) out.push(raw);
-    return undefined;
+    return usageOnly && input.stripUsageChunk ? DROP : FORWARD;
   }
 
-  /** Output of the current push; runs of plain deltas leave as one slice of the read. */
+  /**
+   * Output of the current push. Forwarded events that lie next to each other in one read leave as
+   * one slice of it, and a read forwarded whole leaves as itself: no copy, no slice.
+   */
   let out: Buffer[] = [];
   let failure: GatewayError | undefined;
   let run: Buffer | undefined;
@@ -135,43 +134,46 @@ export function createOpenAiStreamTranslator(input: StreamTranslatorInput): Stre
     run = undefined;
   }
 
-  function handled(error: GatewayError | undefined): boolean {
-    if (error) failure = error;
-    return error === undefined;
+  /** `[start, end)` of `bytes` is forwarded. */
+  function forward(bytes: Buffer, start: number, end: number): void {
+    if (run === bytes && runEnd === start) runEnd = end;
+    else {
+      flushRun();
+      run = bytes;
+      runStart = start;
+      runEnd = end;
+    }
+  }
+
+  /** Applies a verdict on a block that is `[start, end)` of `bytes`; false when the stream broke. */
+  function settle(verdict: Verdict, bytes: Buffer, start: number, end: number): boolean {
+    if (verdict === FORWARD) forward(bytes, start, end);
+    else if (verdict === DROP) flushRun();
+    else {
+      failure = verdict;
+      return false;
+    }
+    return true;
   }
 
   const scanner = createSseScanner({
     dataLine(bytes, text, start, dataStart, end) {
-      const next = end + 2;
       if (dataEvents >= 1 && !sawDone && !input.captureContent) {
         if (text.charCodeAt(dataStart) === 0x7b && text.charCodeAt(end - 1) === 0x7d) {
           if (keys?.text !== text) keys = new ObservedKeyScan(text);
           if (!keys.test(dataStart, end)) {
             // A plain delta: nothing to observe, forwarded as it came.
             dataEvents++;
-            if (run === bytes && runEnd === start) runEnd = next;
-            else {
-              flushRun();
-              run = bytes;
-              runStart = start;
-              runEnd = next;
-            }
+            forward(bytes, start, end + 2);
             return true;
           }
         }
       }
-      flushRun();
-      const ev: SseEvent = {
-        data: bytes.toString('utf8', dataStart, end),
-        raw: bytes.subarray(start, next),
-        comments: [],
-        unterminated: false,
-      };
-      return handled(handle(ev, out));
+      return settle(handle(bytes.toString('utf8', dataStart, end), undefined, false), bytes, start, end + 2);
     },
     event(ev) {
-      flushRun();
-      return handled(handle(ev, out));
+      const raw = ev.unterminated ? terminate(ev.raw) : ev.raw;
+      return settle(handle(ev.data, ev.event, ev.unterminated), raw, 0, raw.length);
     },
   });
 

@@ -79,7 +79,11 @@ test('hand-picked cases', () => {
     // With a space after the colon, the regex's `\s*` backtracks and `(?!null)` passes.
     ['{"choices":[{"index":0,"delta":{},"finish_reason": null}]}', true],
     ['{"choices":[],"usage":{"prompt_tokens":1}}', true],
-    ['{"choices" : [ ]}', true],
+    // An empty `choices` alone carries nothing to observe; the usage-only chunk has its `usage`.
+    ['{"choices" : [ ]}', false],
+    ['{"choices" : [ ],"usage" : {"total_tokens":2}}', true],
+    ['{"choices":[],"usage":null}', false],
+    ['{"choices":[{"index":0,"delta":{},"finish_reason":null}],"usage":null,"x":"error"}', false],
     ['{"choices":[{}]}', false],
     ['{"usage":null}', false],
     ['{"error":{"message":"x"}}', true],

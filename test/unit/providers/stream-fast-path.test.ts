@@ -132,4 +132,35 @@ describe('stream translator: fast path and full parser agree', () => {
     assert.deepEqual(got.errors, ['upstream_bad_response']);
     assert.equal(got.bytes.split('\n\n').filter(Boolean).length, 2, 'the two good events were forwarded, nothing after the bad one');
   });
+
+  test('a read whose events are all forwarded leaves as that same Buffer; a stripped chunk splits it', () => {
+    const text = loadFixture('openai/chat-stream-text').body;
+    const t = createOpenAiStreamTranslator({ model: 'm', stripUsageChunk: true, captureContent: false });
+    const read = Buffer.from(text);
+    const step = t.push(read);
+    assert.equal(step.error, undefined);
+    assert.equal(step.out.length, 1);
+    assert.equal(step.out[0], read, 'no slice and no copy of a read forwarded whole');
+    assert.equal(t.end().error, undefined);
+
+    const usage = loadFixture('openai/chat-stream-include-usage-reasoning').body;
+    const u = createOpenAiStreamTranslator({ model: 'm', stripUsageChunk: true, captureContent: false });
+    const parts = u.push(usage).out;
+    assert.equal(parts.length, 2, 'before and after the stripped usage-only chunk');
+    assert.ok(
+      parts.every((p) => p.buffer === usage.buffer),
+      'slices of the read, not copies',
+    );
+  });
+
+  test('a usage-only chunk written with spaces is still read and stripped', () => {
+    const plain = 'data: {"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}\n\n';
+    const last = 'data: {"id":"a","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n';
+    const usageOnly = 'data: {"id":"a","choices" : [ ],"usage" : {"prompt_tokens":4,"completion_tokens":2,"total_tokens":6}}\n\n';
+    const got = feed([Buffer.from(`${plain}${plain}${last}${usageOnly}data: [DONE]\n\n`)], true);
+    assert.deepEqual(got.errors, []);
+    assert.equal(got.bytes, `${plain}${plain}${last}data: [DONE]\n\n`);
+    assert.equal(got.facts.usage?.inputTokens, 4);
+    assert.equal(got.facts.usage?.outputTokens, 2);
+  });
 });
