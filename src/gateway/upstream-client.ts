@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { Agent, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.js';
 import type { UpstreamRequest } from '../providers/types.js';
@@ -38,8 +38,18 @@ export interface SendOptions {
   extraHeaders?: Readonly<Record<string, string>>;
 }
 
+/** An endpoint URL split the way undici's top-level `request(url)` splits it. */
+interface Endpoint {
+  origin: string;
+  path: string;
+}
+
+/** Endpoints seen, by URL string: a provider has a handful; the bound only guards odd configs. */
+const ENDPOINT_CACHE_MAX = 256;
+
 export class UpstreamClient {
   private readonly agent: Agent;
+  private readonly endpoints = new Map<string, Endpoint>();
 
   constructor(opts: { connectionsPerOrigin?: number; keepAliveTimeoutMs?: number } = {}) {
     this.agent = new Agent({
@@ -54,12 +64,16 @@ export class UpstreamClient {
     const headers = req.headers;
     if (opts.extraHeaders) for (const name in opts.extraHeaders) headers[name] = opts.extraHeaders[name] as string;
     try {
-      const res = await request(req.url, {
+      const { origin, path } = this.endpoint(req.url);
+      // The agent's own request(): undici's top-level request(url) would parse the URL and copy
+      // these options on every call.
+      const res = await this.agent.request({
+        origin,
+        path,
         method: req.method,
         headers,
         body: req.method === 'GET' ? null : req.body,
         signal: opts.signal,
-        dispatcher: this.agent,
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
       });
@@ -71,6 +85,18 @@ export class UpstreamClient {
 
   async close(): Promise<void> {
     await this.agent.close();
+  }
+
+  private endpoint(url: string): Endpoint {
+    let e = this.endpoints.get(url);
+    if (e === undefined) {
+      const u = new URL(url);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`unsupported protocol ${u.protocol}`);
+      e = { origin: u.origin, path: u.search ? `${u.pathname}${u.search}` : u.pathname };
+      if (this.endpoints.size >= ENDPOINT_CACHE_MAX) this.endpoints.clear();
+      this.endpoints.set(url, e);
+    }
+    return e;
   }
 }
 
