@@ -15,6 +15,12 @@ export interface LoadOptions {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
+  /**
+   * Open-loop pacing: requests start at this many per second in total (spread over the workers),
+   * instead of each worker sending its next request as soon as the last one ends. A schedule that
+   * falls behind by more than 2 ms restarts from now, so a stall is not made up with a burst.
+   */
+  ratePerSec?: number;
   /** Called when the measurement window opens and closes (for CPU readings of the target). */
   onWindowStart?: () => void;
   onWindowEnd?: () => void;
@@ -63,8 +69,18 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const startTimer = setTimeout(start, o.warmupMs);
   const endTimer = setTimeout(end, o.warmupMs + o.durationMs);
 
+  const pace = { next: t0, gap: o.ratePerSec ? 1000 / o.ratePerSec : 0 };
+  const waitForSlot = async (): Promise<void> => {
+    const now = performance.now();
+    if (pace.next < now - 2) pace.next = now;
+    const slot = pace.next;
+    pace.next += pace.gap;
+    if (slot > now + 0.5) await new Promise((r) => setTimeout(r, slot - now));
+  };
+
   const worker = async (): Promise<void> => {
     while (performance.now() < windowEnd) {
+      if (pace.gap > 0) await waitForSlot();
       const sent = performance.now();
       let first = 0;
       let bytes = 0;
