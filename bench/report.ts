@@ -1,3 +1,4 @@
+import { renderEqualLoad } from './equal-load.js';
 import { type BenchResults, TARGET_LABELS, type TargetName, findCell } from './results.js';
 
 /** The markdown report of one bench run (printed, and written to `<out>/latest.md`). */
@@ -87,6 +88,7 @@ export function renderMarkdown(r: BenchResults): string {
       }
     }
   }
+  if (r.equalLoad?.length) out.push('', ...renderEqualLoad(r.equalLoad));
   out.push('');
   out.push(`## Added p50 latency vs the direct call (concurrency ${Math.min(...r.options.concurrency)})`);
   out.push('');

@@ -1,3 +1,4 @@
+import type { EqualLoadRow } from './equal-load.js';
 import type { Mode } from './fixture-bytes.js';
 import type { LoadResult } from './load.js';
 import { median } from './stats.js';
@@ -106,6 +107,8 @@ export interface BenchResults {
   fidelity: FidelityResult[];
   cells: Cell[];
   incremental: IncrementalResult[];
+  /** The ClickHouse sink off and on at the same offered load (bench/equal-load.ts). */
+  equalLoad?: EqualLoadRow[];
   /** Ledger rows in ClickHouse after the sidecar flushed on SIGTERM, vs successful calls sent to it. */
   ledger?: { rows: number; callsSent: number };
   summary: {

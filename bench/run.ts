@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { type LocalServer, freePort, startLocalClickHouse } from '../src/sinks/clickhouse/local-server.js';
 import { type Mode, firstEventEnd, fixtureFor, requestBody } from './fixture-bytes.js';
+import { type EqualLoadRow, equalLoadRate, measureEqualLoad } from './equal-load.js';
 import { fetchOnce, runLoad } from './load.js';
 import { type BenchOptions, parseBenchArgs } from './options.js';
 import { type BenchProcess, type CoreTimes, coreTimes, cpuSecondsOf, hasTaskset, spawnPinned } from './procs.js';
@@ -142,6 +143,7 @@ async function measureCell(
   o: BenchOptions,
   loadPids: readonly number[],
   clickhousePid: number | undefined,
+  ratePerSec?: number,
 ): Promise<CellRun> {
   const chCpu = () => (clickhousePid === undefined ? Number.NaN : cpuSecondsOf(clickhousePid));
   const marks = {
@@ -167,6 +169,7 @@ async function measureCell(
     concurrency,
     warmupMs: o.warmupMs,
     durationMs: o.durationMs,
+    ...(ratePerSec !== undefined ? { ratePerSec } : {}),
     onWindowStart: () => {
       marks.t0 = performance.now();
       marks.proxy0 = t.proc ? t.proc.cpuSeconds() : Number.NaN;
@@ -360,6 +363,24 @@ async function main(): Promise<void> {
       }
     }
     for (const cell of cells) cell.median = medianOf(cell.runs);
+
+    const sidecarTarget = targets.find((t) => t.name === 'sidecar');
+    const chTarget = targets.find((t) => t.name === 'sidecar-ch');
+    let equalLoad: EqualLoadRow[] | undefined;
+    if (sidecarTarget && chTarget) {
+      log('the ClickHouse sink at equal load (sink off and on, paced at the same rate)');
+      equalLoad = await measureEqualLoad({
+        modes: MODES,
+        reps: o.reps,
+        rateFor: (mode) => equalLoadRate(cells, mode, o.concurrency),
+        measure: async (on, mode, rate, c) => {
+          const run = await measureCell(on ? chTarget : sidecarTarget, mode, c, o, loadPids, clickhouse?.pid, rate);
+          await new Promise((r) => setTimeout(r, o.settleMs));
+          return run;
+        },
+        log,
+      });
+    }
     const busyOther = cells.filter((c) => c.median.proxyCoreOther > 0.05 || c.median.loadCoreOther > 0.15);
     if (busyOther.length) {
       notes.push(
@@ -387,6 +408,7 @@ async function main(): Promise<void> {
       cells,
       incremental: inc,
       summary: summarise(cells, inc, o.concurrency),
+      ...(equalLoad ? { equalLoad } : {}),
       notes,
     };
 
@@ -396,7 +418,6 @@ async function main(): Promise<void> {
       if (code !== 0) notes.push(`${p.name} exited with code ${code} on SIGTERM.`);
     }
     if (sch && clickhouse) {
-      const chTarget = targets.find((t) => t.name === 'sidecar-ch');
       try {
         results.ledger = { rows: await ledgerRows(clickhouse.url), callsSent: chTarget?.sent ?? 0 };
         if (results.ledger.rows !== results.ledger.callsSent) {
