@@ -16,7 +16,7 @@ import { median } from './stats.js';
  * The rate is a share of the lowest closed-loop throughput the ClickHouse-on sidecar reached for
  * the mode, so that both variants sustain it on this machine.
  */
-export const EQUAL_LOAD_SHARE = 0.8;
+export const EQUAL_LOAD_SHARE = 0.7;
 export const EQUAL_LOAD_CONCURRENCY = 64;
 
 export interface EqualLoadRow {
