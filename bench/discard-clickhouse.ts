@@ -1,0 +1,74 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A stand-in for ClickHouse's HTTP interface that takes INSERTs and throws their rows away, for
+ * `bench/sink-cost.ts`: the sidecar's side of the sink (building rows, sending them) without the
+ * ClickHouse server's CPU. It answers an `INSERT INTO <db>.<table> FORMAT JSONEachRow` with 200
+ * once the body is read, and counts rows (lines) and bytes per table; anything else gets a
+ * ClickHouse-style 400, so a sink that expects more (DDL, queries) fails loudly instead of being
+ * measured wrong.
+ */
+export interface DiscardTotals {
+  inserts: number;
+  bytes: number;
+  rows: Record<string, number>;
+}
+
+export interface DiscardServer {
+  url: string;
+  totals(): DiscardTotals;
+  close(): Promise<void>;
+}
+
+const INSERT = /^\s*INSERT\s+INTO\s+(?:[`"]?[\w]+[`"]?\.)?[`"]?(\w+)[`"]?\s+FORMAT\s+JSONEachRow\s*$/i;
+
+export async function startDiscardClickHouse(): Promise<DiscardServer> {
+  const totals: DiscardTotals = { inserts: 0, bytes: 0, rows: {} };
+  const server: Server = createServer((req, res) => {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+    const table = INSERT.exec(query)?.[1];
+    if (req.method !== 'POST' || table === undefined) {
+      req.resume();
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(`Code: 48. DB::Exception: the discard server only takes INSERT … FORMAT JSONEachRow, not: ${query.slice(0, 80)}\n`);
+      return;
+    }
+    let rows = 0;
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
+    });
+    req.on('end', () => {
+      totals.inserts++;
+      totals.bytes += bytes;
+      totals.rows[table] = (totals.rows[table] ?? 0) + rows;
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-clickhouse-summary': JSON.stringify({ written_rows: String(rows) }) });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    totals: () => ({ ...totals, rows: { ...totals.rows } }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// As a child process (`node --import tsx bench/discard-clickhouse.ts`): prints its URL, then its
+// totals as one JSON line on each `totals` line read from stdin, and exits when stdin closes.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const s = await startDiscardClickHouse();
+  process.stdout.write(`${JSON.stringify({ msg: 'discard clickhouse ready', url: s.url })}\n`);
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (text: string) => {
+    if (text.includes('totals')) process.stdout.write(`${JSON.stringify({ msg: 'totals', ...s.totals() })}\n`);
+  });
+  process.stdin.on('end', () => void s.close().then(() => process.exit(0)));
+}

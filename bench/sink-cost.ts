@@ -1,0 +1,282 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CallRecord, CallSink } from '../src/core/call-record.js';
+import type { ClickHouseSink } from '../src/sinks/clickhouse/sink.js';
+import { createClickHouseSink } from '../src/sinks/clickhouse/sink.js';
+import { parseClickHouseSettings } from '../src/sinks/clickhouse/settings.js';
+import type { EndedSpan, EndedSpanSink } from '../src/telemetry/ended-span.js';
+import { startTelemetry } from '../src/telemetry/setup.js';
+import type { DiscardTotals } from './discard-clickhouse.js';
+import { median } from './stats.js';
+
+/**
+ * What the ClickHouse sink costs the sidecar's own CPU, per call, split into the ledger
+ * (`ai_calls` + `ai_attempts`) and the spans (`otel_traces`): `npm run bench:sink`.
+ *
+ * One process runs the real telemetry (lean spans, OTLP export to a local receiver, the recorder)
+ * and the real ClickHouse sink, which sends its inserts to a discard server on the other core
+ * (bench/discard-clickhouse.ts), so the ClickHouse server's CPU is out of the picture. Synthetic
+ * calls go through the recorder at a paced rate. The sink is switched per time slice: off, ledger
+ * only, ledger + spans, in rotation; each slice that had the sink on ends with a flush, so its
+ * inserts are paid for inside it. Slices of one rotation run back to back, so a paired difference
+ * (on − off of the same rotation) cancels most of what the machine does to all of them. Reported:
+ * medians over rotations of process CPU µs per call (user + system, every thread: the GC's
+ * helpers too), and the paired differences.
+ */
+interface Options {
+  rate: number;
+  sliceMs: number;
+  rotations: number;
+  warmupMs: number;
+  json: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { rate: 5000, sliceMs: 2000, rotations: 8, warmupMs: 3000, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
+      return v;
+    };
+    if (a === '--rate') o.rate = num();
+    else if (a === '--slice-ms') o.sliceMs = num();
+    else if (a === '--rotations') o.rotations = Math.round(num());
+    else if (a === '--warmup-ms') o.warmupMs = num();
+    else if (a === '--json') o.json = true;
+    else if (a === '--quick') Object.assign(o, { rate: 1000, sliceMs: 300, rotations: 2, warmupMs: 300 });
+    else throw new Error(`unknown option ${a} (options: --rate N --slice-ms N --rotations N --warmup-ms N --quick --json)`);
+  }
+  return o;
+}
+
+type Phase = 'off' | 'ledger' | 'full';
+const PHASES: readonly Phase[] = ['off', 'ledger', 'full'];
+
+/** The ClickHouse sink behind a switch: records and spans pass only in the phases that want them. */
+class SwitchedSink implements CallSink, EndedSpanSink {
+  readonly name = 'clickhouse';
+  phase: Phase = 'off';
+  records = 0;
+  spans = 0;
+  constructor(private readonly inner: ClickHouseSink) {}
+  get spanExporter() {
+    return this.inner.spanExporter;
+  }
+  write(record: CallRecord): void {
+    if (this.phase === 'off') return;
+    this.records++;
+    this.inner.write(record);
+  }
+  writeSpan(span: EndedSpan): void {
+    if (this.phase !== 'full') return;
+    this.spans++;
+    this.inner.writeSpan(span);
+  }
+  flush() {
+    return this.inner.flush();
+  }
+  close() {
+    return this.inner.close();
+  }
+  health() {
+    return this.inner.health();
+  }
+}
+
+function startDiscard(): Promise<{ child: ChildProcess; url: string; totals(): Promise<DiscardTotals> }> {
+  const pinned = spawnSync('taskset', ['--version']).status === 0;
+  const node = [process.execPath, '--import', 'tsx', join(import.meta.dirname, 'discard-clickhouse.ts')];
+  const [cmd, ...args] = pinned ? ['taskset', '-c', process.env.SINK_BENCH_OTHER_CORE ?? '1', ...node] : node;
+  const child = spawn(cmd as string, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: ((line: Record<string, unknown>) => void)[] = [];
+  let buf = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
+      buf = buf.slice(i + 1);
+      lines.shift()?.(line);
+    }
+  });
+  const next = () => new Promise<Record<string, unknown>>((resolve) => lines.push(resolve));
+  return next().then((ready) => ({
+    child,
+    url: String(ready.url),
+    totals: () => {
+      const t = next();
+      child.stdin?.write('totals\n');
+      return t as unknown as Promise<DiscardTotals>;
+    },
+  }));
+}
+
+export async function measureSinkCost(o: Options, log: (line: string) => void) {
+  const discard = await startDiscard();
+  const spoolDir = mkdtempSync(join(tmpdir(), 'sink-cost-spool-'));
+  const otlp = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  await new Promise<void>((r) => otlp.listen(0, '127.0.0.1', r));
+  const inner = await createClickHouseSink(
+    parseClickHouseSettings({ url: discard.url, database: 'sink_cost', auto_migrate: false, spool: { dir: spoolDir } }),
+    { log },
+  );
+  const sink = new SwitchedSink(inner);
+  const telemetry = await startTelemetry({
+    serviceName: 'switchyard-bench',
+    otlpEndpoint: `http://127.0.0.1:${(otlp.address() as AddressInfo).port}`,
+    captureContent: false,
+    sinks: [sink],
+    spanSinks: [sink],
+    sinkHealth: () => [sink.health()],
+  });
+  const recorder = telemetry.recorder;
+  let n = 0;
+  const oneCall = () => {
+    const now = Date.now();
+    const call = recorder.startCall({ operation: 'chat', method: 'POST', path: '/v1/chat/completions', startedAtMs: now });
+    const attempt = call.startAttempt({
+      operation: 'chat',
+      provider: 'mock',
+      providerName: 'openai',
+      model: 'gpt-4o-mini',
+      stream: false,
+      serverAddress: '127.0.0.1',
+      serverPort: 8080,
+      startedAtMs: now,
+    });
+    const usage = { inputTokens: 75, outputTokens: 51, cacheReadTokens: 0, reasoningTokens: 0 };
+    const durationMs = 12 + (n % 97) / 10;
+    // Plain literals, as the gateway builds them (spread copies can leave records in dictionary mode).
+    const a = {
+      index: 0,
+      targetIndex: 0,
+      tryNumber: 1,
+      provider: 'mock',
+      providerName: 'openai',
+      model: 'gpt-4o-mini',
+      responseModel: 'gpt-4o-mini-2024-07-18',
+      responseId: `chatcmpl-${n}`,
+      finishReasons: ['stop'],
+      startedAtMs: now,
+      durationMs,
+      httpStatus: 200,
+      outcome: 'ok' as const,
+      usage,
+      costUsd: 0.00004185,
+      serverAddress: '127.0.0.1',
+      serverPort: 8080,
+      spanId: attempt.spanId,
+    };
+    attempt.end(a);
+    call.end({
+      callId: `sink-cost-${process.pid}-${n++}`,
+      startedAtMs: now,
+      traceId: call.traceId,
+      spanId: call.spanId,
+      feature: 'bench',
+      route: 'bench',
+      operation: 'chat',
+      path: '/v1/chat/completions',
+      streamed: false,
+      requestedModel: 'gpt-4o-mini',
+      finalProvider: 'mock',
+      finalModel: 'gpt-4o-mini',
+      outcome: 'ok',
+      httpStatus: 200,
+      attemptCount: 1,
+      retryCount: 0,
+      fallbackPath: ['mock/gpt-4o-mini'],
+      latencyMs: durationMs + 0.3,
+      overheadMs: 0.3,
+      usage,
+      costUsd: 0.00004185,
+      priceTableVersion: 'bench',
+      configHash: 'bench',
+      resource: telemetry.resource,
+      attempts: [a],
+    });
+  };
+  // One slice: calls paced at the rate in 5 ms ticks; CPU of the whole process per call.
+  const TICK_MS = 5;
+  const slice = async (phase: Phase, ms: number) => {
+    sink.phase = phase;
+    const perTick = (o.rate * TICK_MS) / 1000;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let calls = 0;
+    let owed = 0;
+    for (let tick = 0; tick < ms / TICK_MS; tick++) {
+      owed += perTick;
+      for (; owed >= 1; owed--, calls++) oneCall();
+      const wait = t0 + (tick + 1) * TICK_MS - performance.now();
+      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
+    }
+    if (phase !== 'off') await sink.flush();
+    const d = process.cpuUsage(cpu0);
+    sink.phase = 'off';
+    return (d.user + d.system) / calls;
+  };
+
+  log(
+    `[sink-cost] warm-up ${o.warmupMs} ms with the sink on (its buffers grow to size), then ${o.rotations} rotations of off/ledger/full × ${o.sliceMs} ms at ${o.rate} calls/s`,
+  );
+  await slice('full', o.warmupMs);
+  const runs: Record<Phase, number[]> = { off: [], ledger: [], full: [] };
+  for (let r = 0; r < o.rotations; r++) {
+    for (const phase of PHASES) runs[phase].push(await slice(phase, o.sliceMs));
+    log(`[sink-cost] rotation ${r + 1}/${o.rotations}: ${PHASES.map((p) => `${p} ${runs[p].at(-1)?.toFixed(1)}`).join(', ')} µs/call`);
+  }
+  await telemetry.shutdown();
+  await sink.close();
+  const totals = await discard.totals();
+  discard.child.stdin?.end();
+  otlp.close();
+  rmSync(spoolDir, { recursive: true, force: true });
+  const paired = (p: Phase) => runs[p].map((v, i) => v - (runs.off[i] as number));
+  return {
+    options: o,
+    cpuUsPerCall: { off: median(runs.off), ledger: median(runs.ledger), full: median(runs.full) },
+    pairedDeltaUs: { ledger: median(paired('ledger')), full: median(paired('full')) },
+    runs,
+    sent: { records: sink.records, spans: sink.spans },
+    received: totals,
+  };
+}
+
+export type SinkCostResult = Awaited<ReturnType<typeof measureSinkCost>>;
+
+function report(r: SinkCostResult): string {
+  const f = (x: number) => x.toFixed(1);
+  const range = (p: 'ledger' | 'full') => {
+    const d = r.runs[p].map((v, i) => v - (r.runs.off[i] as number)).sort((a, b) => a - b);
+    return `${f(d[0] as number)} … ${f(d.at(-1) as number)}`;
+  };
+  return [
+    `ClickHouse sink cost in the sidecar's process, ${r.options.rate} calls/s, ${r.options.rotations} rotations × ${r.options.sliceMs} ms (medians):`,
+    '',
+    '| sink | CPU µs/call | added µs/call (paired) | range of the paired differences |',
+    '|---|---:|---:|---|',
+    `| off | ${f(r.cpuUsPerCall.off)} | – | – |`,
+    `| ledger (ai_calls + ai_attempts) | ${f(r.cpuUsPerCall.ledger)} | ${f(r.pairedDeltaUs.ledger)} | ${range('ledger')} |`,
+    `| ledger + spans (otel_traces) | ${f(r.cpuUsPerCall.full)} | ${f(r.pairedDeltaUs.full)} | ${range('full')} |`,
+    '',
+    `Rows received by the discard server: ai_calls ${r.received.rows.ai_calls ?? 0}, ai_attempts ${r.received.rows.ai_attempts ?? 0}, ` +
+      `otel_traces ${r.received.rows.otel_traces ?? 0} (sent: ${r.sent.records} records, ${r.sent.spans} spans), ` +
+      `${(r.received.bytes / 1024 / 1024).toFixed(1)} MiB in ${r.received.inserts} inserts.`,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const o = parseOptions(process.argv.slice(2));
+  const r = await measureSinkCost(o, (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(o.json ? `${JSON.stringify(r)}\n` : `${report(r)}\n`);
+}
