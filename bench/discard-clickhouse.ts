@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
  * ClickHouse server's CPU. It answers an `INSERT INTO <db>.<table> FORMAT JSONEachRow` with 200
  * once the body is read, and counts rows (lines) and bytes per table; anything else gets a
  * ClickHouse-style 400, so a sink that expects more (DDL, queries) fails loudly instead of being
- * measured wrong.
+ * measured wrong. `GET /totals` answers with the counts so far (DiscardTotals as JSON).
  */
 export interface DiscardTotals {
   inserts: number;
@@ -28,6 +28,11 @@ export async function startDiscardClickHouse(): Promise<DiscardServer> {
   const server: Server = createServer((req, res) => {
     const query = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
     const table = INSERT.exec(query)?.[1];
+    if (req.method === 'GET' && req.url === '/totals') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(totals));
+      return;
+    }
     if (req.method !== 'POST' || table === undefined) {
       req.resume();
       res.writeHead(400, { 'content-type': 'text/plain' });
@@ -61,14 +66,10 @@ export async function startDiscardClickHouse(): Promise<DiscardServer> {
   };
 }
 
-// As a child process (`node --import tsx bench/discard-clickhouse.ts`): prints its URL, then its
-// totals as one JSON line on each `totals` line read from stdin, and exits when stdin closes.
+// As a child process (`node --import tsx bench/discard-clickhouse.ts`): prints its URL as a JSON
+// line and serves until SIGTERM.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const s = await startDiscardClickHouse();
   process.stdout.write(`${JSON.stringify({ msg: 'discard clickhouse ready', url: s.url })}\n`);
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (text: string) => {
-    if (text.includes('totals')) process.stdout.write(`${JSON.stringify({ msg: 'totals', ...s.totals() })}\n`);
-  });
-  process.stdin.on('end', () => void s.close().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void s.close().then(() => process.exit(0)));
 }

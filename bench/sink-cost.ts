@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,7 @@ import { parseClickHouseSettings } from '../src/sinks/clickhouse/settings.js';
 import type { EndedSpan, EndedSpanSink } from '../src/telemetry/ended-span.js';
 import { startTelemetry } from '../src/telemetry/setup.js';
 import type { DiscardTotals } from './discard-clickhouse.js';
+import { type BenchProcess, spawnPinned } from './procs.js';
 import { median } from './stats.js';
 
 /**
@@ -89,32 +89,17 @@ class SwitchedSink implements CallSink, EndedSpanSink {
   }
 }
 
-function startDiscard(): Promise<{ child: ChildProcess; url: string; totals(): Promise<DiscardTotals> }> {
-  const pinned = spawnSync('taskset', ['--version']).status === 0;
-  const node = [process.execPath, '--import', 'tsx', join(import.meta.dirname, 'discard-clickhouse.ts')];
-  const [cmd, ...args] = pinned ? ['taskset', '-c', process.env.SINK_BENCH_OTHER_CORE ?? '1', ...node] : node;
-  const child = spawn(cmd as string, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: ((line: Record<string, unknown>) => void)[] = [];
-  let buf = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (d: string) => {
-    buf += d;
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
-      buf = buf.slice(i + 1);
-      lines.shift()?.(line);
-    }
+/** The discard server on the other core (SINK_BENCH_OTHER_CORE, default 1). */
+async function startDiscard(): Promise<{ proc: BenchProcess; url: string; totals(): Promise<DiscardTotals> }> {
+  const proc = await spawnPinned({
+    name: 'discard-clickhouse',
+    core: Number(process.env.SINK_BENCH_OTHER_CORE ?? 1),
+    command: process.execPath,
+    args: ['--import', 'tsx', join(import.meta.dirname, 'discard-clickhouse.ts')],
+    isReady: (line) => line.msg === 'discard clickhouse ready',
   });
-  const next = () => new Promise<Record<string, unknown>>((resolve) => lines.push(resolve));
-  return next().then((ready) => ({
-    child,
-    url: String(ready.url),
-    totals: () => {
-      const t = next();
-      child.stdin?.write('totals\n');
-      return t as unknown as Promise<DiscardTotals>;
-    },
-  }));
+  const url = String(proc.ready.url);
+  return { proc, url, totals: async () => (await (await fetch(`${url}/totals`)).json()) as DiscardTotals };
 }
 
 export async function measureSinkCost(o: Options, log: (line: string) => void) {
@@ -238,7 +223,7 @@ export async function measureSinkCost(o: Options, log: (line: string) => void) {
   await telemetry.shutdown();
   await sink.close();
   const totals = await discard.totals();
-  discard.child.stdin?.end();
+  await discard.proc.stop();
   otlp.close();
   rmSync(spoolDir, { recursive: true, force: true });
   const paired = (p: Phase) => runs[p].map((v, i) => v - (runs.off[i] as number));
