@@ -4,7 +4,13 @@ import { type DdlContext, qualified } from '../ddl/context.js';
 import type { Batch } from './batch.js';
 
 /**
- * One INSERT per batch, body sent as-is (JSONEachRow), with the batch's dedup token. On a cluster
+ * One INSERT per batch, body sent as-is (JSONEachRow), with the batch's dedup token. The views on
+ * the table (the hourly rollup, the trace-id lookup) dedup their own blocks by the same token
+ * (`deduplicate_blocks_in_dependent_materialized_views`, set here because servers differ in its
+ * default): a replay after a lost response then adds nothing to a view, and a replay after an insert
+ * that stopped between the table and its view fills in what the view missed. With the setting off,
+ * ClickHouse 26.7 still runs the views for a replay the table drops, and doubles the rollup (older
+ * servers skip them, and leave a view that missed a block short). On a cluster
  * the insert goes to the Distributed table in the foreground, so a failure reaches us (and the
  * spool) instead of sitting in a node's local queue; the Replicated tables dedup each shard block.
  */
@@ -16,7 +22,12 @@ export function makeInserter(client: ClickHouseClient, ctx: DdlContext, opts: { 
     const res = await client.exec({
       query: `INSERT INTO ${qualified(ctx, batch.table)} FORMAT JSONEachRow`,
       values: Readable.from([batch.body], { objectMode: false }),
-      clickhouse_settings: { ...extra, insert_deduplicate: 1, insert_deduplication_token: batch.token },
+      clickhouse_settings: {
+        ...extra,
+        insert_deduplicate: 1,
+        insert_deduplication_token: batch.token,
+        deduplicate_blocks_in_dependent_materialized_views: 1,
+      },
     });
     res.stream.resume();
     await new Promise<void>((resolve) => {
