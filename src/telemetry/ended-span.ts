@@ -2,6 +2,7 @@ import type { HrTime, SpanKind } from '@opentelemetry/api';
 import { millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { AttemptRecord, CallRecord } from '../core/call-record.js';
 import type { AttributeWriter } from './span-attributes.js';
 
 /**
@@ -30,6 +31,12 @@ export interface EndedSpan {
   readonly resource: Resource;
   readonly scope: ReadableSpan['instrumentationScope'];
   writeAttributes(w: AttributeWriter): void;
+  /**
+   * The record the span was made from (a SERVER span's CallRecord, a CLIENT span's AttemptRecord),
+   * on the lean path: a sink that writes the ledger may let the ledger row carry the span
+   * (ClickHouse's `ai_calls_in` views). Undefined for spans of any other origin.
+   */
+  readonly ledgerRecord?: CallRecord | AttemptRecord | undefined;
 }
 
 /**

@@ -244,6 +244,9 @@ export class LeanCallSpan implements CallHandle, LeanEndedSpan {
   get kind(): SpanKind {
     return SpanKind.SERVER;
   }
+  get ledgerRecord(): CallRecord | undefined {
+    return this.record;
+  }
   get resource(): Resource {
     return this.out.resource;
   }
@@ -318,6 +321,9 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
   }
   get kind(): SpanKind {
     return SpanKind.CLIENT;
+  }
+  get ledgerRecord(): AttemptRecord | undefined {
+    return this.record;
   }
   get startMs(): number {
     return this.start.startedAtMs;

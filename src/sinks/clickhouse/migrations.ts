@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { aiAttemptsDdl } from './ddl/ai-attempts.js';
 import { aiCallsDdl } from './ddl/ai-calls.js';
+import { aiCallsInDdl } from './ddl/ai-calls-in.js';
 import { type DdlContext, engine, onCluster, qualified, quoteIdent } from './ddl/context.js';
 import { otelTracesDdl } from './ddl/otel-traces.js';
 import { rollupsDdl } from './ddl/rollups.js';
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'create_ai_attempts', statements: aiAttemptsDdl },
   { version: 3, name: 'create_otel_traces', statements: otelTracesDdl },
   { version: 4, name: 'create_ai_calls_hourly', statements: rollupsDdl },
+  { version: 5, name: 'create_ai_calls_in', statements: aiCallsInDdl },
 ];
 
 export function bootstrapStatements(ctx: DdlContext): string[] {

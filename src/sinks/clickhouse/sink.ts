@@ -11,9 +11,9 @@ import { BodyPool } from './pipeline/body-pool.js';
 import { Delivery } from './pipeline/delivery.js';
 import { makeInserter } from './pipeline/insert-batch.js';
 import { RecordBuffer } from './pipeline/record-buffer.js';
+import { SpanViews } from './pipeline/span-views.js';
 import { Spool } from './pipeline/spool.js';
-import { writeAiAttemptRows } from './rows/ai-attempt-rows.js';
-import { writeAiCallRow } from './rows/ai-call-row.js';
+import { viewKeysMatch, writeAiCallInRow } from './rows/ai-call-in-row.js';
 import { writeEndedSpanRow } from './rows/ended-span-row.js';
 import { serializeOtelSpanRow } from './rows/otel-span-row.js';
 import type { ClickHouseSettings } from './settings.js';
@@ -21,9 +21,11 @@ import { ClickHouseSpanExporter } from './span-exporter.js';
 import { resolveTarget } from './target.js';
 
 /**
- * The ClickHouse sink: the ledger (`ai_calls` + `ai_attempts`) as a CallSink, and `otel_traces`
- * as an EndedSpanSink (lean spans through `writeSpan`, SDK spans through `spanExporter`), all over
- * one batching, spooling, ordered delivery pipeline.
+ * The ClickHouse sink: the ledger as a CallSink, and `otel_traces` as an EndedSpanSink (lean spans
+ * through `writeSpan`, SDK spans through `spanExporter`), all over one batching, spooling, ordered
+ * delivery pipeline. Each call is one `ai_calls_in` row, which ClickHouse's views turn into its
+ * `ai_calls` row, its `ai_attempts` rows and the `otel_traces` rows of the lean spans the row
+ * carries (pipeline/span-views.ts); other spans are `otel_traces` rows of their own.
  * `write()` and `writeSpan()` only append to an in-memory buffer: they never throw, never await,
  * never do I/O and do not serialize. Records are serialized on the next turn of the event loop, off
  * the request path, straight into the per-table batch writers' byte buffers; a batch goes out when
@@ -87,37 +89,39 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const submit = (batch: Batch) => delivery.submit(batch);
   const limits = { maxRows: settings.batch.max_rows, maxBytes: settings.batch.max_bytes };
   const runId = newRunId();
-  const callsOut = new BatchWriter({ table: 'ai_calls', limits, nextSeq, runId, submit, bodies });
-  const attemptsOut = new BatchWriter({ table: 'ai_attempts', limits, nextSeq, runId, submit, bodies });
+  const callsOut = new BatchWriter({ table: 'ai_calls_in', limits, nextSeq, runId, submit, bodies });
   const tracesOut = new BatchWriter({ table: 'otel_traces', limits, nextSeq, runId, submit, bodies });
   let closed = false;
   let droppedOnWrite = 0;
+  const keysMatch = viewKeysMatch();
+  if (!keysMatch) opts.log('clickhouse sink: span attributes differ from the ai_calls_in views; writing every span as its own row');
+  const views = new SpanViews(keysMatch);
+  const queueSpan = (span: EndedSpan | ReadableSpan) => spans.add(span);
 
-  // ai_calls and ai_attempts: one CallRecord makes one call row and one row per attempt. A record
-  // that cannot be serialized is dropped whole (counted and logged), never half-written.
+  // ai_calls_in: one CallRecord makes one row (the views make its ai_calls and ai_attempts rows,
+  // and the otel_traces rows of the spans it carries). A record that cannot be serialized is
+  // dropped whole (counted and logged), never half-written; its parked spans are written directly.
   const calls = new RecordBuffer<CallRecord>({
     maxDelayMs: settings.batch.max_delay_ms,
     onDrain(records) {
       for (const record of records) {
+        const carried = views.take(record, queueSpan);
         callsOut.begin();
-        attemptsOut.begin();
         try {
-          writeAiCallRow(callsOut.out, record);
-          writeAiAttemptRows(attemptsOut.out, record);
+          writeAiCallInRow(callsOut.out, record, carried);
         } catch (err) {
           callsOut.rollback();
-          attemptsOut.rollback();
           droppedOnWrite++;
           opts.log(`clickhouse sink: cannot serialize call ${record?.callId}: ${(err as Error).message}`);
+          if (carried.call) queueSpan(carried.call);
+          for (const s of carried.attempts) if (s) queueSpan(s);
           continue;
         }
         callsOut.commit();
-        attemptsOut.commit();
       }
     },
     onSeal() {
       callsOut.flush();
-      attemptsOut.flush();
     },
   });
   // otel_traces: lean spans (EndedSpan) and, on the SDK span path, ReadableSpans.
@@ -146,6 +150,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   });
   const sealAll = () => {
     calls.seal();
+    views.release(queueSpan);
     spans.seal();
   };
 
@@ -160,7 +165,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
     }),
     writeSpan(span: EndedSpan) {
       if (closed) droppedOnWrite++;
-      else spans.add(span);
+      else if (!views.park(span)) spans.add(span);
     },
     write(record: CallRecord) {
       if (closed) {
@@ -181,7 +186,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       await client?.close().catch(() => undefined);
     },
     health() {
-      const queued = delivery.pendingRows + calls.rows + spans.rows + callsOut.rows + attemptsOut.rows + tracesOut.rows;
+      const queued = delivery.pendingRows + calls.rows + spans.rows + views.parked + callsOut.rows + tracesOut.rows;
       const degraded = delivery.failing || spool.size > 0;
       return {
         name: 'clickhouse',

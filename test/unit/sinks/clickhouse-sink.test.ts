@@ -9,6 +9,8 @@ import type { CallRecord } from '../../../src/core/call-record.js';
 import type { SinkTable } from '../../../src/sinks/clickhouse/pipeline/batch.js';
 import { toAiAttemptRows } from '../../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
 import { toAiCallRow } from '../../../src/sinks/clickhouse/rows/ai-call-row.js';
+import { toAiCallInRow } from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
+import { ATTEMPT_FIELDS } from '../../../src/sinks/clickhouse/ddl/ai-calls-in.js';
 import { toEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-row.js';
 import { parseClickHouseSettings } from '../../../src/sinks/clickhouse/settings.js';
 import { createClickHouseSink } from '../../../src/sinks/clickhouse/sink.js';
@@ -23,7 +25,7 @@ after(() => {
 async function openSink(maxRows = 2000) {
   const dir = mkdtempSync(join(tmpdir(), 'ch-sink-unit-'));
   dirs.push(dir);
-  const lines: Record<SinkTable, string[]> = { ai_calls: [], ai_attempts: [], otel_traces: [] };
+  const lines: Record<SinkTable, string[]> = { ai_calls_in: [], ai_calls: [], ai_attempts: [], otel_traces: [] };
   const tokens = new Set<string>();
   const logs: string[] = [];
   const sink = await createClickHouseSink(
@@ -47,16 +49,28 @@ async function openSink(maxRows = 2000) {
 
 const records = () => Object.values(scenarioRecords());
 
-/** The ledger rows the sink inserted are those of the records written, in order. */
+/**
+ * The ledger rows the sink inserted are those of the records written, in order: one `ai_calls_in`
+ * row each, holding the record's `ai_calls` row and, per attempt, its `ai_attempts` row's values.
+ */
 function assertLedger(lines: Record<SinkTable, string[]>, written: CallRecord[]): void {
   assert.deepEqual(
-    lines.ai_calls,
-    written.map((r) => JSON.stringify(toAiCallRow(r))),
+    lines.ai_calls_in,
+    written.map((r) => JSON.stringify(toAiCallInRow(r))),
   );
-  assert.deepEqual(
-    lines.ai_attempts,
-    written.flatMap((r) => toAiAttemptRows(r).map((row) => JSON.stringify(row))),
-  );
+  assert.deepEqual(lines.ai_calls, []);
+  assert.deepEqual(lines.ai_attempts, []);
+  for (const [i, line] of lines.ai_calls_in.entries()) {
+    const { resource_attributes, span, attempts, ...call } = JSON.parse(line);
+    const r = written[i] as CallRecord;
+    assert.deepEqual(call, toAiCallRow(r));
+    assert.deepEqual(
+      attempts.map((a: unknown[]) => a.slice(0, -1)),
+      toAiAttemptRows(r).map((row) => ATTEMPT_FIELDS.map((f) => row[f as keyof typeof row])),
+    );
+    assert.equal(resource_attributes, undefined);
+    assert.equal(span, undefined);
+  }
 }
 
 function chinese(r: CallRecord): CallRecord {

@@ -5,6 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallRecord } from '../../../src/core/call-record.js';
 import { toAiAttemptRows, writeAiAttemptRows } from '../../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
+import { toAiCallInRow, viewKeysMatch, writeAiCallInRow } from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
 import { toAiCallRow, writeAiCallRow } from '../../../src/sinks/clickhouse/rows/ai-call-row.js';
 import { toEndedSpanRow, writeEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-row.js';
 import { serializeOtelSpanRow, toOtelSpanRow } from '../../../src/sinks/clickhouse/rows/otel-span-row.js';
@@ -231,4 +232,49 @@ test('span attributes: repeated values on one kind of span stay exact when they 
     const span = endedSpan({ kind: SpanKind.PRODUCER }, attrs);
     assert.deepEqual(spanLine(span), [JSON.stringify(toEndedSpanRow(span))]);
   }
+});
+
+test('ai_calls_in rows are byte for byte JSON.stringify of the row objects, with and without spans', () => {
+  const base = Object.values(scenarioRecords());
+  const odd: CallRecord[] = base.flatMap((r) =>
+    ODD.map((s, i) => ({
+      ...r,
+      callId: `${r.callId}-${i}`,
+      feature: s,
+      errorType: s,
+      attempts: r.attempts.map((a) => ({ ...a, model: s, responseModel: i % 2 ? s : undefined, errorType: s })),
+    })),
+  );
+  const values = (r: CallRecord, i: number): [string, AttributeValue | undefined][] => [
+    ['a', r.feature],
+    ['n', i / 7],
+    ['nan', Number.NaN],
+    ['b', i % 2 === 0],
+    ['list', ['stop', r.feature]],
+    ['skipped', undefined],
+  ];
+  for (const [i, r] of [...base, ...odd].entries()) {
+    const call = endedSpan({ traceState: i % 3 ? undefined : 'k=v', parentSpanId: i % 2 ? 'a1a2a3a4a5a6a7a8' : undefined }, values(r, i));
+    const attempt = (k: number) =>
+      endedSpan({ kind: SpanKind.CLIENT, name: `chat ${r.feature}`, errorMessage: k % 2 ? r.feature : undefined }, values(r, k));
+    const cases = [
+      undefined,
+      { call, attempts: [] },
+      { call, attempts: r.attempts.map((_, k) => attempt(k)) },
+      { call: undefined, attempts: [undefined, attempt(1)] },
+    ];
+    for (const spans of cases) {
+      const want = [JSON.stringify(toAiCallInRow(r, spans))];
+      for (let again = 0; again < 3; again++) assert.deepEqual(byteLines((w) => writeAiCallInRow(w, r, spans)), want, `${r.callId}`);
+    }
+  }
+  // odd types take the object path
+  const r = base[0] as CallRecord;
+  const bad = { ...r, attempts: [{ ...r.attempts[0], durationMs: '5' }] } as unknown as CallRecord;
+  assert.deepEqual(byteLines((w) => writeAiCallInRow(w, bad)), [JSON.stringify(toAiCallInRow(bad))]);
+});
+
+test('the span attributes the code writes are the keys the ai_calls_in views name', () => {
+  // A change to span-attributes.ts needs a migration that replaces the views (ddl/ai-calls-in.ts).
+  assert.equal(viewKeysMatch(), true);
 });

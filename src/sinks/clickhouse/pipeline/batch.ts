@@ -1,8 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** Tables the sink writes. */
-export type SinkTable = 'ai_calls' | 'ai_attempts' | 'otel_traces';
-export const SINK_TABLES: readonly SinkTable[] = ['ai_calls', 'ai_attempts', 'otel_traces'];
+/**
+ * Tables the sink writes: `ai_calls_in` (one row per call; its views fill `ai_calls`, `ai_attempts`
+ * and most of `otel_traces`) and `otel_traces`. Batches for `ai_calls` and `ai_attempts` come only
+ * from spools written before `ai_calls_in` (they replay into those tables, as they were).
+ */
+export type SinkTable = 'ai_calls_in' | 'ai_calls' | 'ai_attempts' | 'otel_traces';
+export const SINK_TABLES: readonly SinkTable[] = ['ai_calls_in', 'ai_calls', 'ai_attempts', 'otel_traces'];
 
 /**
  * A sealed, immutable batch: JSONEachRow lines for one table. `seq` orders batches across tables

@@ -27,6 +27,10 @@ export function makeInserter(client: ClickHouseClient, ctx: DdlContext, opts: { 
         insert_deduplicate: 1,
         insert_deduplication_token: batch.token,
         deduplicate_blocks_in_dependent_materialized_views: 1,
+        // ai_calls_in's tuples are positional arrays; a column the server lacks (a sidecar newer
+        // than the schema) fails the insert (the batch waits in the spool) instead of vanishing.
+        input_format_json_named_tuples_as_objects: 0,
+        input_format_skip_unknown_fields: 0,
       },
     });
     res.stream.resume();

@@ -133,6 +133,19 @@ const CONFIG_RUN = new ColumnRun();
  */
 export function writeAiCallRow(w: RowBytes, r: CallRecord): void {
   const start = w.pos;
+  writeAiCallColumns(w, r);
+  if (w.bad) {
+    w.pos = start;
+    w.native(JSON.stringify(toAiCallRow(r)));
+  } else w.byte(125);
+  w.endRow();
+}
+
+/**
+ * `JSON.stringify(toAiCallRow(r))` without its closing `}` (other columns may follow). Sets `w.bad`
+ * (and leaves what it wrote) for a field of an unexpected type: the caller takes the object path.
+ */
+export function writeAiCallColumns(w: RowBytes, r: CallRecord): void {
   w.bad = false;
   w.bytes(F.callId);
   content(w, r.callId);
@@ -206,13 +219,7 @@ export function writeAiCallRow(w: RowBytes, r: CallRecord): void {
       str(w, pod);
       w.bytes(F.workload);
       str(w, workload);
-      w.byte(125);
       CONFIG_RUN.wrote(w, priceTableVersion, configHash, service, namespace, pod, workload);
     }
   } else w.bad = true;
-  if (w.bad) {
-    w.pos = start;
-    w.native(JSON.stringify(toAiCallRow(r)));
-  }
-  w.endRow();
 }

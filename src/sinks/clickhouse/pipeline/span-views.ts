@@ -1,0 +1,83 @@
+import { SpanKind } from '@opentelemetry/api';
+import type { CallRecord } from '../../../core/call-record.js';
+import type { EndedSpan } from '../../../telemetry/ended-span.js';
+import { VIEW_SCOPE } from '../ddl/ai-calls-in.js';
+import { type AiCallInSpans, NO_SPANS } from '../rows/ai-call-in-row.js';
+
+/**
+ * Which lean spans the `ai_calls_in` row of their call carries (its views write them to
+ * `otel_traces`), and which the sink writes itself.
+ *
+ * A lean span that ends is parked here, keyed by its record (`ledgerRecord`), instead of being
+ * queued as an `otel_traces` row. When the call's record is serialized, `take` hands over the parked
+ * spans of the call and its attempts that the row can carry: same trace, ids and parent as the
+ * record, the lean scope, one resource per call. Any other parked span of that call comes back in
+ * `direct`, to be written as its own row. So every span is written exactly once, by the views or by
+ * the sink. Spans whose record never reaches the sink (the sink switched off mid-call) and spans
+ * parked past `maxParked` are written directly by `release`/`park`.
+ */
+export class SpanViews {
+  readonly #parked = new Map<object, EndedSpan>();
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly maxParked = 100_000,
+  ) {}
+
+  get parked(): number {
+    return this.#parked.size;
+  }
+
+  /** Parks a span for its call's row (true), or leaves it to the caller to write (false). */
+  park(span: EndedSpan): boolean {
+    const record = span.ledgerRecord;
+    if (!this.enabled || record === undefined || this.#parked.size >= this.maxParked) return false;
+    const scope = span.scope;
+    if (scope.name !== VIEW_SCOPE.name || (scope.version ?? '') !== VIEW_SCOPE.version) return false;
+    this.#parked.set(record, span);
+    return true;
+  }
+
+  /** The spans `r`'s row carries; the parked spans of `r` it cannot carry go to `direct`. */
+  take(r: CallRecord, direct: (span: EndedSpan) => void): AiCallInSpans {
+    if (this.#parked.size === 0) return NO_SPANS;
+    let call = this.#parked.get(r);
+    if (call !== undefined) {
+      this.#parked.delete(r);
+      if (call.kind !== SpanKind.SERVER || call.traceId !== r.traceId || call.spanId !== r.spanId) {
+        direct(call);
+        call = undefined;
+      }
+    }
+    let attempts: (EndedSpan | undefined)[] | undefined;
+    const list = r.attempts;
+    for (let i = 0; Array.isArray(list) && i < list.length; i++) {
+      const a = list[i];
+      const s = a === undefined ? undefined : this.#parked.get(a);
+      if (s === undefined || a === undefined) continue;
+      this.#parked.delete(a);
+      const anchor = call ?? attempts?.find((x) => x !== undefined) ?? s;
+      const fits =
+        s.kind === SpanKind.CLIENT &&
+        s.traceId === r.traceId &&
+        s.parentSpanId === r.spanId &&
+        s.spanId === (a.spanId ?? '') &&
+        s.traceState === anchor.traceState &&
+        s.resource.attributes === anchor.resource.attributes;
+      if (!fits) {
+        direct(s);
+        continue;
+      }
+      attempts ??= [];
+      attempts[i] = s;
+    }
+    if (call === undefined && attempts === undefined) return NO_SPANS;
+    return { call, attempts: attempts ?? [] };
+  }
+
+  /** Hands every parked span to `direct` (flush, close). */
+  release(direct: (span: EndedSpan) => void): void {
+    for (const s of this.#parked.values()) direct(s);
+    this.#parked.clear();
+  }
+}
