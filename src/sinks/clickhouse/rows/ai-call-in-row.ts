@@ -97,7 +97,7 @@ const F = {
   quote: utf8('"'),
   nullValue: utf8('null'),
   attempts: utf8(',"attempts":['),
-  noAttemptSpan: utf8(',[false,"","1970-01-01 00:00:00.000000000",0,null,[]]]')),
+  noAttemptSpan: utf8(',[false,"","1970-01-01 00:00:00.000000000",0,null,[]]]'),
   attemptSpan: utf8(',[true,'),
   trueString: utf8('"true"'),
   falseString: utf8('"false"'),
