@@ -45,10 +45,10 @@ for (const kind of BACKENDS) {
       const first = await migrate(client, { database: 'mig_check' });
       assert.deepEqual(
         first.applied.map((m) => m.version),
-        [1, 2, 3, 4],
+        [1, 2, 3, 4, 5],
       );
       const second = await migrate(client, { database: 'mig_check' });
-      assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4] });
+      assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
       const recorded = await rows<{ version: number; name: string }>(
         client,
         'SELECT version, name FROM mig_check.schema_migrations FINAL ORDER BY version',
@@ -58,6 +58,7 @@ for (const kind of BACKENDS) {
         { version: 2, name: 'create_ai_attempts' },
         { version: 3, name: 'create_otel_traces' },
         { version: 4, name: 'create_ai_calls_hourly' },
+        { version: 5, name: 'create_ai_calls_in' },
       ]);
       const tables = await rows<{ name: string }>(client, "SELECT name FROM system.tables WHERE database = 'mig_check' ORDER BY name");
       assert.deepEqual(
@@ -67,6 +68,11 @@ for (const kind of BACKENDS) {
           'ai_calls',
           'ai_calls_hourly',
           'ai_calls_hourly_mv',
+          'ai_calls_in',
+          'ai_calls_in_attempts_mv',
+          'ai_calls_in_calls_mv',
+          'ai_calls_in_client_spans_mv',
+          'ai_calls_in_server_spans_mv',
           'otel_traces',
           'otel_traces_trace_id_ts',
           'otel_traces_trace_id_ts_mv',

@@ -34,7 +34,8 @@ import { resolveTarget } from './target.js';
  * down and its records wait in the spool.
  */
 export interface ClickHouseSink extends CallSink, EndedSpanSink {
-  health(): SinkHealth & { rejectedRows: number; target: string };
+  /** `spansByViews`: spans that went out inside `ai_calls_in` rows (the views wrote their rows). */
+  health(): SinkHealth & { rejectedRows: number; spansByViews: number; target: string };
 }
 
 export interface ClickHouseSinkOptions {
@@ -45,6 +46,8 @@ export interface ClickHouseSinkOptions {
    * body is valid until the returned promise settles (its memory is reused after): copy it to keep it.
    */
   insert?: (batch: Batch) => Promise<void>;
+  /** Let `ai_calls_in` rows carry lean spans for the views (default true; false: every span is a row). */
+  spanViews?: boolean;
 }
 
 export async function createClickHouseSink(settings: ClickHouseSettings, opts: ClickHouseSinkOptions): Promise<ClickHouseSink> {
@@ -93,9 +96,10 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const tracesOut = new BatchWriter({ table: 'otel_traces', limits, nextSeq, runId, submit, bodies });
   let closed = false;
   let droppedOnWrite = 0;
+  let spansByViews = 0;
   const keysMatch = viewKeysMatch();
   if (!keysMatch) opts.log('clickhouse sink: span attributes differ from the ai_calls_in views; writing every span as its own row');
-  const views = new SpanViews(keysMatch);
+  const views = new SpanViews(keysMatch && opts.spanViews !== false);
   const queueSpan = (span: EndedSpan | ReadableSpan) => spans.add(span);
 
   // ai_calls_in: one CallRecord makes one row (the views make its ai_calls and ai_attempts rows,
@@ -118,6 +122,8 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
           continue;
         }
         callsOut.commit();
+        if (carried.call) spansByViews++;
+        for (const s of carried.attempts) if (s) spansByViews++;
       }
     },
     onSeal() {
@@ -197,6 +203,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
         lastError: delivery.lastError,
         lastErrorAt: delivery.lastErrorAt,
         rejectedRows: delivery.rejectedRows,
+        spansByViews,
         target: target.label,
       };
     },

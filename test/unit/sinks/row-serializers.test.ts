@@ -265,13 +265,21 @@ test('ai_calls_in rows are byte for byte JSON.stringify of the row objects, with
     ];
     for (const spans of cases) {
       const want = [JSON.stringify(toAiCallInRow(r, spans))];
-      for (let again = 0; again < 3; again++) assert.deepEqual(byteLines((w) => writeAiCallInRow(w, r, spans)), want, `${r.callId}`);
+      for (let again = 0; again < 3; again++)
+        assert.deepEqual(
+          byteLines((w) => writeAiCallInRow(w, r, spans)),
+          want,
+          `${r.callId}`,
+        );
     }
   }
   // odd types take the object path
   const r = base[0] as CallRecord;
   const bad = { ...r, attempts: [{ ...r.attempts[0], durationMs: '5' }] } as unknown as CallRecord;
-  assert.deepEqual(byteLines((w) => writeAiCallInRow(w, bad)), [JSON.stringify(toAiCallInRow(bad))]);
+  assert.deepEqual(
+    byteLines((w) => writeAiCallInRow(w, bad)),
+    [JSON.stringify(toAiCallInRow(bad))],
+  );
 });
 
 test('the span attributes the code writes are the keys the ai_calls_in views name', () => {

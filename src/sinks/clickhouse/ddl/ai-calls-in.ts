@@ -97,7 +97,8 @@ const LEDGER_IN_ATTEMPTS = new Set(['call_id', 'ts', 'feature']);
 const ATTEMPT_COLUMNS = plainColumns(AI_ATTEMPTS_COLUMNS).filter((c) => !LEDGER_IN_ATTEMPTS.has(c.split(' ')[0] as string));
 export const ATTEMPT_FIELDS: readonly string[] = ATTEMPT_COLUMNS.map((c) => c.split(' ')[0] as string);
 
-const ATTEMPT_SPAN = 'span Tuple(view Bool, name String, start DateTime64(9), duration UInt64, status Nullable(String), values Array(Nullable(String)))';
+const ATTEMPT_SPAN =
+  'span Tuple(view Bool, name String, start DateTime64(9), duration UInt64, status Nullable(String), values Array(Nullable(String)))';
 const CALL_SPAN =
   'span Tuple(view Bool, parent String, trace_state String, name String, start DateTime64(9), duration UInt64, ' +
   'status Nullable(String), values Array(Nullable(String)))';

@@ -230,7 +230,9 @@ function writeAttempt(w: RowBytes, a: AttemptRecord, span: EndedSpan | undefined
   w.byte(44);
   numOrNull(w, a.timeToFirstChunkMs);
   const u = a.usage;
-  for (const n of u === undefined || u === null ? NO_USAGE : [u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.reasoningTokens]) {
+  for (const n of u === undefined || u === null
+    ? NO_USAGE
+    : [u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.reasoningTokens]) {
     w.byte(44);
     numOrZero(w, n);
   }

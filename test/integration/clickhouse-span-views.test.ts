@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { CallRecord, CallSink } from '../../src/core/call-record.js';
+import { migrate } from '../../src/sinks/clickhouse/migrations.js';
+import { makeBatch } from '../../src/sinks/clickhouse/pipeline/batch.js';
+import { makeInserter } from '../../src/sinks/clickhouse/pipeline/insert-batch.js';
+import { toAiCallInRow } from '../../src/sinks/clickhouse/rows/ai-call-in-row.js';
+import { parseClickHouseSettings } from '../../src/sinks/clickhouse/settings.js';
+import { type ClickHouseSink, createClickHouseSink } from '../../src/sinks/clickhouse/sink.js';
+import type { EndedSpan, EndedSpanSink } from '../../src/telemetry/ended-span.js';
+import { type Telemetry, startTelemetry } from '../../src/telemetry/setup.js';
+import { BACKENDS, type TestBackend, startBackend } from '../support/clickhouse-server.js';
+import { scenarioRecords } from './clickhouse-fixtures.js';
+
+/**
+ * The `otel_traces` rows the `ai_calls_in` views build equal, column for column and byte for byte
+ * in ClickHouse's own output, the rows the sink writes directly for the same spans: two sinks get
+ * the same lean spans and records from the real recorder, one with the views (database `viewed`),
+ * one writing every span as a row (`direct`).
+ */
+for (const kind of BACKENDS) {
+  describe(`ClickHouse ai_calls_in views (${kind})`, () => {
+    let backend: TestBackend;
+    let client: ClickHouseClient;
+    let viewed: ClickHouseSink;
+    let direct: ClickHouseSink;
+    let telemetry: Telemetry;
+    const dirs: string[] = [];
+    const logs: string[] = [];
+
+    const open = async (database: string, spanViews: boolean) => {
+      const dir = mkdtempSync(join(tmpdir(), 'switchyard-views-'));
+      dirs.push(dir);
+      const settings = parseClickHouseSettings({ ...backend.connection, database, spool: { dir } });
+      return createClickHouseSink(settings, { log: (l) => logs.push(l), env: {}, spanViews });
+    };
+
+    before(async () => {
+      delete process.env.CLICKHOUSE_URL;
+      backend = await startBackend(kind);
+      client = await backend.client();
+      viewed = await open('viewed', true);
+      direct = await open('direct', false);
+      const both: CallSink & EndedSpanSink = {
+        name: 'both',
+        write: (r) => {
+          viewed.write(r);
+          direct.write(r);
+        },
+        writeSpan: (s: EndedSpan) => {
+          viewed.writeSpan(s);
+          direct.writeSpan(s);
+        },
+        spanExporter: viewed.spanExporter,
+        flush: async () => {
+          await viewed.flush();
+          await direct.flush();
+        },
+        close: async () => undefined,
+        health: () => viewed.health(),
+      };
+      telemetry = await startTelemetry({
+        serviceName: 'switchyard',
+        captureContent: true,
+        sinks: [both],
+        spanSinks: [both],
+        sinkHealth: () => [],
+      });
+    });
+    after(async () => {
+      await telemetry?.shutdown();
+      await viewed?.close();
+      await direct?.close();
+      await backend?.dispose();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    });
+
+    /** Runs a scenario record through the recorder: its spans and its record reach both sinks. */
+    const replay = (r: CallRecord, start: { traceparent?: string; tracestate?: string } = {}) => {
+      const call = telemetry.recorder.startCall({
+        operation: r.operation,
+        method: 'POST',
+        path: `${r.path}?x=1`,
+        startedAtMs: r.startedAtMs,
+        ...start,
+      });
+      const attempts = r.attempts.map((a) => {
+        const handle = call.startAttempt({
+          operation: r.operation,
+          provider: a.provider,
+          providerName: a.providerName,
+          model: a.model,
+          stream: r.streamed,
+          serverAddress: a.serverAddress,
+          serverPort: a.serverPort ?? 443,
+          startedAtMs: a.startedAtMs,
+        });
+        const done = { ...a, spanId: handle.spanId };
+        handle.end(done);
+        return done;
+      });
+      call.end({ ...r, traceId: call.traceId, spanId: call.spanId, attempts });
+    };
+
+    test('the views write the same otel_traces rows as the sink would, and the same ledger', async () => {
+      const s = scenarioRecords();
+      replay(s.plain);
+      replay(s.streamed, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=a,其他=1' });
+      replay(s.retried);
+      replay({ ...s.fallback, content: { input: 'hi "there"\n', output: '你好' } });
+      replay(s.failure);
+      replay(s.plain, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00' }); // not sampled
+      const sampled = [s.plain, s.streamed, s.retried, s.fallback, s.failure];
+      await viewed.flush();
+      await direct.flush();
+      const text = async (sql: string) => (await client.query({ query: sql, format: 'JSONEachRow' })).text();
+      const spans = (db: string) => text(`SELECT * FROM ${db}.otel_traces ORDER BY TraceId, SpanId`);
+      const want = await spans('direct');
+      assert.equal(want.trim().split('\n').length, sampled.length + sampled.reduce((n, r) => n + r.attempts.length, 0));
+      assert.equal(await spans('viewed'), want);
+      for (const table of ['ai_calls', 'ai_attempts']) {
+        const ledger = (db: string) => text(`SELECT * FROM ${db}.${table} ORDER BY call_id, ts, span_id`);
+        assert.equal(await ledger('viewed'), await ledger('direct'));
+      }
+      // Every sampled span went out inside the viewed sink's ai_calls_in rows.
+      assert.equal(viewed.health().spansByViews, want.trim().split('\n').length);
+      assert.equal(direct.health().spansByViews, 0);
+      assert.deepEqual(logs, []);
+    });
+
+    test('a replayed ai_calls_in batch adds nothing; a replay after a half-done insert completes it', async () => {
+      const ctx = { database: 'replays' };
+      await migrate(client, ctx);
+      const insert = makeInserter(client, ctx, { asyncInsert: false });
+      const s = scenarioRecords();
+      const lines = [{ ...s.retried, callId: 'replayed' }].map((r) => JSON.stringify(toAiCallInRow(r)));
+      const batch = makeBatch(1, 'ai_calls_in', lines);
+      const counts = async () =>
+        (
+          await (
+            await client.query({
+              query:
+                "SELECT (SELECT count() FROM replays.ai_calls WHERE call_id = 'replayed') AS calls, " +
+                "(SELECT count() FROM replays.ai_attempts WHERE call_id = 'replayed') AS attempts",
+              format: 'JSONEachRow',
+            })
+          ).json<{ calls: number; attempts: number }>()
+        )[0];
+      await insert(batch);
+      await insert(batch);
+      assert.deepEqual(await counts(), { calls: 1, attempts: 2 });
+      // As if the server stopped after the ai_calls part and before the ai_attempts part (that part,
+      // and its entry in the table's dedup log, never written).
+      await client.command({ query: 'TRUNCATE TABLE replays.ai_attempts' });
+      assert.deepEqual(await counts(), { calls: 1, attempts: 0 });
+      await insert(batch);
+      await insert(batch);
+      assert.deepEqual(await counts(), { calls: 1, attempts: 2 });
+    });
+  });
+}
