@@ -5,14 +5,25 @@ import type { AddressInfo } from 'node:net';
  * A stand-in for ClickHouse's HTTP interface that takes INSERTs and throws their rows away, for
  * `bench/sink-cost.ts`: the sidecar's side of the sink (building rows, sending them) without the
  * ClickHouse server's CPU. It answers an `INSERT INTO <db>.<table> FORMAT JSONEachRow` with 200
- * once the body is read, and counts rows (lines) and bytes per table; anything else gets a
- * ClickHouse-style 400, so a sink that expects more (DDL, queries) fails loudly instead of being
+ * once the body is read, and counts rows (lines) and bytes per table, and the spans `ai_calls_in`
+ * rows carry for the views (what ClickHouse would turn into `otel_traces` rows); anything else gets
+ * a ClickHouse-style 400, so a sink that expects more (DDL, queries) fails loudly instead of being
  * measured wrong. `GET /totals` answers with the counts so far (DiscardTotals as JSON).
  */
 export interface DiscardTotals {
   inserts: number;
   bytes: number;
   rows: Record<string, number>;
+  /** Spans inside `ai_calls_in` rows: the call's (`span` view flag) and its attempts'. */
+  carriedSpans: number;
+}
+
+/** Spans an `ai_calls_in` row carries (ddl/ai-calls-in.ts: `span` and each attempt's last element). */
+function carried(line: string): number {
+  const row = JSON.parse(line) as { span?: [boolean]; attempts: unknown[][] };
+  let n = row.span?.[0] === true ? 1 : 0;
+  for (const a of row.attempts) if ((a.at(-1) as [boolean])[0] === true) n++;
+  return n;
 }
 
 export interface DiscardServer {
@@ -24,7 +35,7 @@ export interface DiscardServer {
 const INSERT = /^\s*INSERT\s+INTO\s+(?:[`"]?[\w]+[`"]?\.)?[`"]?(\w+)[`"]?\s+FORMAT\s+JSONEachRow\s*$/i;
 
 export async function startDiscardClickHouse(): Promise<DiscardServer> {
-  const totals: DiscardTotals = { inserts: 0, bytes: 0, rows: {} };
+  const totals: DiscardTotals = { inserts: 0, bytes: 0, rows: {}, carriedSpans: 0 };
   const server: Server = createServer((req, res) => {
     const query = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
     const table = INSERT.exec(query)?.[1];
@@ -41,11 +52,16 @@ export async function startDiscardClickHouse(): Promise<DiscardServer> {
     }
     let rows = 0;
     let bytes = 0;
+    const keep: Buffer[] | null = table === 'ai_calls_in' ? [] : null;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
+      keep?.push(chunk);
       for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
     });
     req.on('end', () => {
+      if (keep !== null) {
+        for (const line of Buffer.concat(keep).toString('utf8').split('\n')) if (line !== '') totals.carriedSpans += carried(line);
+      }
       totals.inserts++;
       totals.bytes += bytes;
       totals.rows[table] = (totals.rows[table] ?? 0) + rows;

@@ -14,8 +14,9 @@ import { type BenchProcess, spawnPinned } from './procs.js';
 import { median } from './stats.js';
 
 /**
- * What the ClickHouse sink costs the sidecar's own CPU, per call, split into the ledger
- * (`ai_calls` + `ai_attempts`) and the spans (`otel_traces`): `npm run bench:sink`.
+ * What the ClickHouse sink costs the sidecar's own CPU, per call, split into the ledger (the
+ * `ai_calls_in` row) and the spans (carried in that row for ClickHouse's views, or `otel_traces`
+ * rows of their own): `npm run bench:sink`.
  *
  * One process runs the real telemetry (lean spans, OTLP export to a local receiver, the recorder)
  * and the real ClickHouse sink, which sends its inserts to a discard server on the other core
@@ -251,10 +252,10 @@ function report(r: SinkCostResult): string {
     '| sink | CPU µs/call | added µs/call (paired) | range of the paired differences |',
     '|---|---:|---:|---|',
     `| off | ${f(r.cpuUsPerCall.off)} | – | – |`,
-    `| ledger (ai_calls + ai_attempts) | ${f(r.cpuUsPerCall.ledger)} | ${f(r.pairedDeltaUs.ledger)} | ${range('ledger')} |`,
-    `| ledger + spans (otel_traces) | ${f(r.cpuUsPerCall.full)} | ${f(r.pairedDeltaUs.full)} | ${range('full')} |`,
+    `| ledger (ai_calls_in rows) | ${f(r.cpuUsPerCall.ledger)} | ${f(r.pairedDeltaUs.ledger)} | ${range('ledger')} |`,
+    `| ledger + spans (carried for the views) | ${f(r.cpuUsPerCall.full)} | ${f(r.pairedDeltaUs.full)} | ${range('full')} |`,
     '',
-    `Rows received by the discard server: ai_calls ${r.received.rows.ai_calls ?? 0}, ai_attempts ${r.received.rows.ai_attempts ?? 0}, ` +
+    `Rows received by the discard server: ai_calls_in ${r.received.rows.ai_calls_in ?? 0} (carrying ${r.received.carriedSpans} spans), ` +
       `otel_traces ${r.received.rows.otel_traces ?? 0} (sent: ${r.sent.records} records, ${r.sent.spans} spans), ` +
       `${(r.received.bytes / 1024 / 1024).toFixed(1)} MiB in ${r.received.inserts} inserts.`,
   ].join('\n');

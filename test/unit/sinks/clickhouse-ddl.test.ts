@@ -108,5 +108,22 @@ test('cluster: every statement ON CLUSTER, Replicated local tables, Distributed 
     sql,
     /`otel_traces_trace_id_ts_local_mv` ON CLUSTER `ledger`\nTO `switchyard`\.`otel_traces_trace_id_ts_local`[\s\S]*FROM `switchyard`\.`otel_traces_local`/,
   );
+  // ai_calls_in: a Null table on every node behind a Distributed one (sharded like the ledger); its
+  // views read each node's Null table and write that node's local tables.
+  assert.match(sql, /CREATE TABLE IF NOT EXISTS `switchyard`\.`ai_calls_in_local` ON CLUSTER `ledger`\n\([\s\S]*?\)\nENGINE = Null/);
+  assert.match(sql, /ENGINE = Distributed\('ledger', 'switchyard', 'ai_calls_in_local', cityHash64\(call_id\)\)/);
+  for (const [view, target] of [
+    ['calls', 'ai_calls'],
+    ['attempts', 'ai_attempts'],
+    ['server_spans', 'otel_traces'],
+    ['client_spans', 'otel_traces'],
+  ]) {
+    assert.match(
+      sql,
+      new RegExp(
+        `\`ai_calls_in_local_${view}_mv\` ON CLUSTER \`ledger\`\nTO \`switchyard\`\\.\`${target}_local\`[\\s\\S]*?FROM \`switchyard\`\\.\`ai_calls_in_local\``,
+      ),
+    );
+  }
   assert.doesNotMatch(sql, /Distributed\('ledger', 'switchyard', 'schema_migrations/);
 });
