@@ -112,7 +112,14 @@ export async function measureSinkCost(o: Options, log: (line: string) => void) {
   });
   await new Promise<void>((r) => otlp.listen(0, '127.0.0.1', r));
   const inner = await createClickHouseSink(
-    parseClickHouseSettings({ url: discard.url, database: 'sink_cost', auto_migrate: false, spool: { dir: spoolDir } }),
+    parseClickHouseSettings({
+      url: discard.url,
+      database: 'sink_cost',
+      auto_migrate: false,
+      spool: { dir: spoolDir },
+      // Other sink settings to measure, as JSON (for example '{"batch":{"max_bytes":1048576}}').
+      ...(JSON.parse(process.env.SINK_BENCH_SETTINGS ?? '{}') as object),
+    }),
     { log },
   );
   const sink = new SwitchedSink(inner);

@@ -116,14 +116,53 @@ function resourceBytes(span: EndedSpan): Uint8Array {
   return b;
 }
 
-/** Writes the attributes' values as a JSON array of strings and nulls (`spanValues`, as bytes). */
+/** One position of a span kind's values: the last value there, and its bytes once it came twice. */
+interface Slot {
+  value: unknown;
+  bytes: Uint8Array | null;
+}
+
+const MAX_KEPT_LENGTH = 256;
+
+/**
+ * Writes the attributes' values as a JSON array of strings and nulls (`spanValues`, as bytes). Most
+ * values repeat from call to call at their position (method, path, feature, route, models,
+ * provider, counts, status): a position whose value came twice in a row keeps its encoded bytes
+ * (with the comma before it) and copies them while the value stays the same.
+ */
 class SpanValuesBytes implements AttributeWriter {
   w: RowBytes | null = null;
   n = 0;
-  attr(_key: string, v: AttributeValue | null | undefined): void {
+  slots: Slot[] = [];
+  readonly byKind = new Map<number, Slot[]>();
+
+  begin(w: RowBytes, kind: number): void {
+    this.w = w;
+    this.n = 0;
+    let slots = this.byKind.get(kind);
+    if (slots === undefined) {
+      slots = [];
+      if (this.byKind.size < 8) this.byKind.set(kind, slots);
+    }
+    this.slots = slots;
+  }
+
+  attr(_key: string, value: AttributeValue | null | undefined): void {
     const w = this.w as RowBytes;
-    if (this.n++ > 0) w.byte(44);
-    if (v === undefined || v === null) w.bytes(F.nullValue);
+    const i = this.n++;
+    const v = value === undefined ? null : value;
+    let slot = this.slots[i];
+    if (slot === undefined) {
+      slot = { value: undefined, bytes: null };
+      if (i < 64) this.slots[i] = slot;
+    }
+    if (v === slot.value && slot.bytes !== null) {
+      w.bytes(slot.bytes);
+      return;
+    }
+    const start = w.pos;
+    if (i > 0) w.byte(44);
+    if (v === null) w.bytes(F.nullValue);
     else if (typeof v === 'string') w.string(v);
     else if (typeof v === 'number') {
       w.byte(34);
@@ -131,14 +170,18 @@ class SpanValuesBytes implements AttributeWriter {
       w.byte(34);
     } else if (typeof v === 'boolean') w.bytes(v ? F.trueString : F.falseString);
     else w.string(attrString(v));
+    if (v === slot.value && (v === null || typeof v !== 'object')) slot.bytes = new Uint8Array(w.buf.subarray(start, w.pos));
+    else {
+      slot.value = typeof v === 'string' && v.length > MAX_KEPT_LENGTH ? undefined : v;
+      slot.bytes = null;
+    }
   }
 }
 
 const values = new SpanValuesBytes();
 
 function writeValues(w: RowBytes, span: EndedSpan): void {
-  values.w = w;
-  values.n = 0;
+  values.begin(w, span.kind);
   w.byte(91);
   try {
     span.writeAttributes(values);
