@@ -125,6 +125,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
         if (carried.call) spansByViews++;
         for (const s of carried.attempts) if (s) spansByViews++;
       }
+      views.renew();
     },
     onSeal() {
       callsOut.flush();
