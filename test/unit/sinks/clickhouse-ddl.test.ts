@@ -115,8 +115,7 @@ test('cluster: every statement ON CLUSTER, Replicated local tables, Distributed 
   for (const [view, target] of [
     ['calls', 'ai_calls'],
     ['attempts', 'ai_attempts'],
-    ['server_spans', 'otel_traces'],
-    ['client_spans', 'otel_traces'],
+    ['spans', 'otel_traces'],
   ]) {
     assert.match(
       sql,

@@ -118,34 +118,37 @@ function sqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** `SpanAttributes` from the values in key order (NULL: not set). */
-function attributesMap(keys: readonly string[], values: string): string {
-  const k = `[${keys.map(sqlString).join(', ')}]`;
-  return (
-    `mapFromArrays(arrayFilter((k, v) -> v IS NOT NULL, ${k}, ${values}), ` +
-    `arrayMap(v -> assumeNotNull(v), arrayFilter(v -> v IS NOT NULL, ${values})))`
-  );
+/**
+ * The spans a row carries, as one array of positional tuples (span id, parent, name, start,
+ * duration, status message, values, kind, keys): the SERVER span when `span.view`, then each
+ * attempt's CLIENT span when its `span.view`. One view over it writes one block (one part) per
+ * insert into `otel_traces`.
+ */
+function carriedSpans(): string {
+  const keys = (list: readonly string[]) => `[${list.map(sqlString).join(', ')}]`;
+  const server = `(span_id, span.parent, span.name, span.start, span.duration, span.status, span.values, ${sqlString(SPAN_KINDS[SERVER] as string)}, ${keys(SERVER_SPAN_KEYS)})`;
+  const client = `(a.span_id, span_id, a.span.name, a.span.start, a.span.duration, a.span.status, a.span.values, ${sqlString(SPAN_KINDS[CLIENT] as string)}, ${keys(CLIENT_SPAN_KEYS)})`;
+  return `arrayConcat(if(span.view, [${server}], []), arrayMap(a -> ${client}, arrayFilter(a -> a.span.view, attempts)))`;
 }
 
-function spanColumns(o: { kind: number; span: string; spanId: string; parent: string; values: string; keys: readonly string[] }): string {
-  return [
-    `${o.span}.start AS Timestamp`,
-    'trace_id AS TraceId',
-    `${o.spanId} AS SpanId`,
-    `${o.parent} AS ParentSpanId`,
-    'span.trace_state AS TraceState',
-    `${o.span}.name AS SpanName`,
-    `${sqlString(SPAN_KINDS[o.kind] as string)} AS SpanKind`,
-    "resource_attributes['service.name'] AS ServiceName",
-    'resource_attributes AS ResourceAttributes',
-    `${sqlString(VIEW_SCOPE.name)} AS ScopeName`,
-    `${sqlString(VIEW_SCOPE.version)} AS ScopeVersion`,
-    `${attributesMap(o.keys, o.values)} AS SpanAttributes`,
-    `${o.span}.duration AS Duration`,
-    `if(${o.span}.status IS NULL, ${sqlString(STATUS_CODES[0] as string)}, ${sqlString(STATUS_CODES[2] as string)}) AS StatusCode`,
-    `ifNull(${o.span}.status, '') AS StatusMessage`,
-  ].join(',\n  ');
-}
+const SPAN_COLUMNS = [
+  's.4 AS Timestamp',
+  'trace_id AS TraceId',
+  's.1 AS SpanId',
+  's.2 AS ParentSpanId',
+  'span.trace_state AS TraceState',
+  's.3 AS SpanName',
+  's.8 AS SpanKind',
+  "resource_attributes['service.name'] AS ServiceName",
+  'resource_attributes AS ResourceAttributes',
+  `${sqlString(VIEW_SCOPE.name)} AS ScopeName`,
+  `${sqlString(VIEW_SCOPE.version)} AS ScopeVersion`,
+  // The values paired with the keys, NULLs (not set) left out.
+  'mapFromArrays(arrayFilter((k, v) -> v IS NOT NULL, s.9, s.7), arrayMap(v -> assumeNotNull(v), arrayFilter(v -> v IS NOT NULL, s.7))) AS SpanAttributes',
+  's.5 AS Duration',
+  `if(s.6 IS NULL, ${sqlString(STATUS_CODES[0] as string)}, ${sqlString(STATUS_CODES[2] as string)}) AS StatusCode`,
+  "ifNull(s.6, '') AS StatusMessage",
+].join(',\n  ');
 
 const SERVER = 1;
 const CLIENT = 2;
@@ -165,17 +168,6 @@ export function aiCallsInDdl(ctx: DdlContext): string[] {
       'ai_attempts',
       `call_id, ts, feature,\n  ${ATTEMPT_FIELDS.map((f) => `a.${f} AS ${f}`).join(',\n  ')}\nFROM ${from}\nARRAY JOIN attempts AS a`,
     ),
-    view(
-      'server_spans',
-      'otel_traces',
-      `${spanColumns({ kind: SERVER, span: 'span', spanId: 'span_id', parent: 'span.parent', values: 'span.values', keys: SERVER_SPAN_KEYS })}\n` +
-        `FROM ${from}\nWHERE span.view`,
-    ),
-    view(
-      'client_spans',
-      'otel_traces',
-      `${spanColumns({ kind: CLIENT, span: 'a.span', spanId: 'a.span_id', parent: 'span_id', values: 'a.span.values', keys: CLIENT_SPAN_KEYS })}\n` +
-        `FROM ${from}\nARRAY JOIN attempts AS a\nWHERE a.span.view`,
-    ),
+    view('spans', 'otel_traces', `${SPAN_COLUMNS}\nFROM ${from}\nARRAY JOIN ${carriedSpans()} AS s`),
   ];
 }
