@@ -4,9 +4,7 @@ import { type AttributeValue, SpanKind, SpanStatusCode } from '@opentelemetry/ap
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallRecord } from '../../../src/core/call-record.js';
-import { toAiAttemptRows, writeAiAttemptRows } from '../../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
 import { toAiCallInRow, viewKeysMatch, writeAiCallInRow } from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
-import { toAiCallRow, writeAiCallRow } from '../../../src/sinks/clickhouse/rows/ai-call-row.js';
 import { toEndedSpanRow, writeEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-row.js';
 import { serializeOtelSpanRow, toOtelSpanRow } from '../../../src/sinks/clickhouse/rows/otel-span-row.js';
 import { RowBytes } from '../../../src/sinks/clickhouse/rows/row-bytes.js';
@@ -44,8 +42,8 @@ function byteLines(write: (w: RowBytes) => void): string[] {
   return text.slice(0, -1).split('\n');
 }
 
-const fastCallLines = (r: CallRecord) => [...byteLines((w) => writeAiCallRow(w, r)), ...byteLines((w) => writeAiAttemptRows(w, r))];
-const slowCallLines = (r: CallRecord) => [JSON.stringify(toAiCallRow(r)), ...toAiAttemptRows(r).map((row) => JSON.stringify(row))];
+const fastCallLines = (r: CallRecord) => byteLines((w) => writeAiCallInRow(w, r));
+const slowCallLines = (r: CallRecord) => [JSON.stringify(toAiCallInRow(r))];
 
 function oddRecords(): CallRecord[] {
   const records = Object.values(scenarioRecords());
@@ -74,7 +72,7 @@ function oddRecords(): CallRecord[] {
   return variants;
 }
 
-test('ledger rows are byte for byte JSON.stringify of the row objects, odd strings included', () => {
+test('ai_calls_in rows of odd records are byte for byte JSON.stringify of the row objects', () => {
   const variants = oddRecords();
   // odd types take the object path, with the same output
   const first = variants[0] as CallRecord;
@@ -99,10 +97,9 @@ test('ledger rows are byte for byte JSON.stringify of the row objects, odd strin
 
 test('a record that cannot be serialized throws (the sink drops it whole)', () => {
   const first = Object.values(scenarioRecords())[0] as CallRecord;
-  assert.throws(() => writeAiCallRow(new RowBytes(), { ...first, startedAtMs: Number.NaN }));
-  assert.throws(() => writeAiAttemptRows(new RowBytes(), { ...first, startedAtMs: Number.NaN }));
-  assert.throws(() => writeAiCallRow(new RowBytes(), { ...first, usage: null as never }));
-  assert.throws(() => writeAiAttemptRows(new RowBytes(), { ...first, attempts: undefined as never }));
+  assert.throws(() => writeAiCallInRow(new RowBytes(), { ...first, startedAtMs: Number.NaN }));
+  assert.throws(() => writeAiCallInRow(new RowBytes(), { ...first, usage: null as never }));
+  assert.throws(() => writeAiCallInRow(new RowBytes(), { ...first, attempts: undefined as never }));
 });
 
 test('otel_traces rows of SDK spans are byte for byte JSON.stringify of the row objects', () => {

@@ -330,13 +330,6 @@ export function writeAiCallInRow(w: RowBytes, r: CallRecord, spans: AiCallInSpan
   w.endRow();
 }
 
-/** Test helper: `writeAiCallInRow` as a string (without the `\n`). */
-export function serializeAiCallInRow(w: RowBytes, r: CallRecord, spans: AiCallInSpans = NO_SPANS): string {
-  const from = w.pos;
-  writeAiCallInRow(w, r, spans);
-  return w.text(from).slice(0, -1);
-}
-
 /**
  * Whether the span attributes the code writes are, key for key and in order, those the views name
  * (`SERVER_SPAN_KEYS`, `CLIENT_SPAN_KEYS`, fixed by the migration). The attribute lists hand over

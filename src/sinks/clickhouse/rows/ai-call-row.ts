@@ -126,24 +126,10 @@ const MODEL_RUN = new ColumnRun();
 const CONFIG_RUN = new ColumnRun();
 
 /**
- * Writes `JSON.stringify(toAiCallRow(r))` into `w`, byte for byte, without the intermediate object
- * or string. A record with a field of an unexpected type is written on the object path. Throws
- * (having written part of a row) for a record that cannot be serialized at all: the caller rolls
- * the record back.
- */
-export function writeAiCallRow(w: RowBytes, r: CallRecord): void {
-  const start = w.pos;
-  writeAiCallColumns(w, r);
-  if (w.bad) {
-    w.pos = start;
-    w.native(JSON.stringify(toAiCallRow(r)));
-  } else w.byte(125);
-  w.endRow();
-}
-
-/**
- * `JSON.stringify(toAiCallRow(r))` without its closing `}` (other columns may follow). Sets `w.bad`
- * (and leaves what it wrote) for a field of an unexpected type: the caller takes the object path.
+ * `JSON.stringify(toAiCallRow(r))` without its closing `}`: the start of the call's `ai_calls_in`
+ * row (rows/ai-call-in-row.ts), whose view makes the `ai_calls` row. Sets `w.bad` (and leaves what it
+ * wrote) for a field of an unexpected type: the caller takes the object path. Throws for a record
+ * that cannot be serialized at all.
  */
 export function writeAiCallColumns(w: RowBytes, r: CallRecord): void {
   w.bad = false;

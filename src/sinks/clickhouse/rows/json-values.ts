@@ -19,12 +19,6 @@ export function content(w: RowBytes, v: unknown): void {
   else w.bad = true;
 }
 
-/** `v ?? ''` between fragments that hold its quotes. */
-export function contentOrEmpty(w: RowBytes, v: unknown): void {
-  if (typeof v === 'string') w.stringContent(v);
-  else if (v !== undefined && v !== null) w.bad = true;
-}
-
 /** `v ?? ''` */
 export function strOrEmpty(w: RowBytes, v: unknown): void {
   if (typeof v === 'string') w.string(v);
