@@ -15,6 +15,7 @@ import { toEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-ro
 import { parseClickHouseSettings } from '../../../src/sinks/clickhouse/settings.js';
 import { createClickHouseSink } from '../../../src/sinks/clickhouse/sink.js';
 import type { EndedSpan } from '../../../src/telemetry/ended-span.js';
+import { startTelemetry } from '../../../src/telemetry/setup.js';
 import { scenarioRecords } from '../../integration/clickhouse-fixtures.js';
 
 const dirs: string[] = [];
@@ -156,5 +157,61 @@ test('lean spans become otel_traces rows', async () => {
     lines.otel_traces,
     spans.map((s) => JSON.stringify(toEndedSpanRow(s))),
   );
+  await sink.close();
+});
+
+test('lean spans ride in their call row; spans of calls in flight at a flush, or that do not match their record, are rows of their own', async () => {
+  const { sink, lines } = await openSink();
+  const telemetry = await startTelemetry({
+    serviceName: 'switchyard',
+    captureContent: false,
+    sinks: [sink],
+    spanSinks: [sink],
+    sinkHealth: () => [],
+  });
+  const s = scenarioRecords();
+  const run = (r: CallRecord, opts: { flushBeforeEnd?: boolean; wrongAttemptId?: boolean } = {}) => {
+    const call = telemetry.recorder.startCall({ operation: 'chat', method: 'POST', path: r.path, startedAtMs: r.startedAtMs });
+    const a = r.attempts[0] as CallRecord['attempts'][number];
+    const handle = call.startAttempt({
+      operation: 'chat',
+      provider: a.provider,
+      providerName: a.providerName,
+      model: a.model,
+      stream: false,
+      serverAddress: a.serverAddress,
+      startedAtMs: a.startedAtMs,
+    });
+    const attempt = { ...a, spanId: opts.wrongAttemptId ? 'ffffffffffffffff' : handle.spanId };
+    handle.end(attempt);
+    const end = () => call.end({ ...r, traceId: call.traceId, spanId: call.spanId, attempts: [attempt] });
+    return { end, attemptSpanId: handle.spanId };
+  };
+  const a = run({ ...s.plain, callId: 'carried' });
+  a.end();
+  const b = run({ ...s.plain, callId: 'in-flight' });
+  await sink.flush(); // b's attempt span is still parked: it goes out as a row now
+  b.end();
+  const c = run({ ...s.plain, callId: 'mismatch' }, { wrongAttemptId: true });
+  c.end();
+  await sink.flush();
+  const rows = lines.ai_calls_in.map((l) => JSON.parse(l) as { call_id: string; span?: [boolean]; attempts: [boolean][][] });
+  const carried = rows.map((r) => [r.call_id, r.span?.[0] === true, (r.attempts[0]?.at(-1) as [boolean])[0]]);
+  assert.deepEqual(carried, [
+    ['carried', true, true],
+    ['in-flight', true, false],
+    ['mismatch', true, false],
+  ]);
+  const own = lines.otel_traces.map((l) => JSON.parse(l) as { SpanId: string; SpanKind: string });
+  assert.deepEqual(
+    own.map((r) => [r.SpanId, r.SpanKind]),
+    [
+      [b.attemptSpanId, 'SPAN_KIND_CLIENT'],
+      [c.attemptSpanId, 'SPAN_KIND_CLIENT'],
+    ],
+  );
+  // six spans, each written once: four by the views, two as rows
+  assert.equal(sink.health().spansByViews, 4);
+  await telemetry.shutdown();
   await sink.close();
 });
