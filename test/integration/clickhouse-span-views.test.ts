@@ -14,6 +14,7 @@ import { type ClickHouseSink, createClickHouseSink } from '../../src/sinks/click
 import type { EndedSpan, EndedSpanSink } from '../../src/telemetry/ended-span.js';
 import { type Telemetry, startTelemetry } from '../../src/telemetry/setup.js';
 import { BACKENDS, type TestBackend, startBackend } from '../support/clickhouse-server.js';
+import { attemptStartOf } from '../support/attempt-start.js';
 import { scenarioRecords } from './clickhouse-fixtures.js';
 
 /**
@@ -89,16 +90,7 @@ for (const kind of BACKENDS) {
         ...start,
       });
       const attempts = r.attempts.map((a) => {
-        const handle = call.startAttempt({
-          operation: r.operation,
-          provider: a.provider,
-          providerName: a.providerName,
-          model: a.model,
-          stream: r.streamed,
-          serverAddress: a.serverAddress,
-          serverPort: a.serverPort ?? 443,
-          startedAtMs: a.startedAtMs,
-        });
+        const handle = call.startAttempt(attemptStartOf(a, { operation: r.operation, stream: r.streamed, defaultPort: 443 }));
         const done = { ...a, spanId: handle.spanId };
         handle.end(done);
         return done;

@@ -17,6 +17,7 @@ import { createClickHouseSink } from '../../../src/sinks/clickhouse/sink.js';
 import type { EndedSpan } from '../../../src/telemetry/ended-span.js';
 import { startTelemetry } from '../../../src/telemetry/setup.js';
 import { scenarioRecords } from '../../integration/clickhouse-fixtures.js';
+import { attemptStartOf } from '../../support/attempt-start.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -170,18 +171,10 @@ test('lean spans ride in their call row; spans of calls in flight at a flush, or
     sinkHealth: () => [],
   });
   const s = scenarioRecords();
-  const run = (r: CallRecord, opts: { flushBeforeEnd?: boolean; wrongAttemptId?: boolean } = {}) => {
+  const run = (r: CallRecord, opts: { wrongAttemptId?: boolean } = {}) => {
     const call = telemetry.recorder.startCall({ operation: 'chat', method: 'POST', path: r.path, startedAtMs: r.startedAtMs });
     const a = r.attempts[0] as CallRecord['attempts'][number];
-    const handle = call.startAttempt({
-      operation: 'chat',
-      provider: a.provider,
-      providerName: a.providerName,
-      model: a.model,
-      stream: false,
-      serverAddress: a.serverAddress,
-      startedAtMs: a.startedAtMs,
-    });
+    const handle = call.startAttempt(attemptStartOf(a));
     const attempt = { ...a, spanId: opts.wrongAttemptId ? 'ffffffffffffffff' : handle.spanId };
     handle.end(attempt);
     const end = () => call.end({ ...r, traceId: call.traceId, spanId: call.spanId, attempts: [attempt] });

@@ -12,6 +12,7 @@ import { createCallHistograms } from '../../../src/telemetry/call-histograms.js'
 import { createRecorder, type SwitchyardRecorder } from '../../../src/telemetry/recorder.js';
 import type { AttemptHandle, CallHandle } from '../../../src/telemetry/recorder-types.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../support/otlp-receiver.js';
+import { attemptStartOf } from '../../support/attempt-start.js';
 import { CollectingSink, attemptRecord, callRecord } from './records.js';
 
 /** Recorder → real OTLP/HTTP JSON exporter → in-process receiver, and → Prometheus text. */
@@ -84,16 +85,7 @@ function runCall(p: {
   const records: AttemptRecord[] = [];
   for (const [index, over] of p.attempts.entries()) {
     const a = attemptRecord({ startedAtMs: p.t0 + 1 + index * 300, index, ...over });
-    const h = call.startAttempt({
-      operation: 'chat',
-      provider: a.provider,
-      providerName: a.providerName,
-      model: a.model,
-      stream: false,
-      serverAddress: a.serverAddress,
-      ...(a.serverPort !== undefined ? { serverPort: a.serverPort } : {}),
-      startedAtMs: a.startedAtMs,
-    });
+    const h = call.startAttempt(attemptStartOf(a));
     a.spanId = h.spanId;
     h.end(a);
     handles.push(h);
