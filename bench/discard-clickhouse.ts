@@ -34,7 +34,16 @@ export interface DiscardServer {
 
 const INSERT = /^\s*INSERT\s+INTO\s+(?:[`"]?[\w]+[`"]?\.)?[`"]?(\w+)[`"]?\s+FORMAT\s+JSONEachRow\s*$/i;
 
-export async function startDiscardClickHouse(): Promise<DiscardServer> {
+export interface DiscardOptions {
+  /**
+   * Parse each `ai_calls_in` row to count the spans it carries (default true). `npm run bench`
+   * turns it off: there the server stands in for a ClickHouse host of its own, and only counts rows.
+   */
+  countSpans?: boolean;
+}
+
+export async function startDiscardClickHouse(opts: DiscardOptions = {}): Promise<DiscardServer> {
+  const countSpans = opts.countSpans ?? true;
   const totals: DiscardTotals = { inserts: 0, bytes: 0, rows: {}, carriedSpans: 0 };
   const server: Server = createServer((req, res) => {
     const query = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
@@ -52,7 +61,7 @@ export async function startDiscardClickHouse(): Promise<DiscardServer> {
     }
     let rows = 0;
     let bytes = 0;
-    const keep: Buffer[] | null = table === 'ai_calls_in' ? [] : null;
+    const keep: Buffer[] | null = countSpans && table === 'ai_calls_in' ? [] : null;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       keep?.push(chunk);
@@ -82,10 +91,10 @@ export async function startDiscardClickHouse(): Promise<DiscardServer> {
   };
 }
 
-// As a child process (`node --import tsx bench/discard-clickhouse.ts`): prints its URL as a JSON
-// line and serves until SIGTERM.
+// As a child process (`node --import tsx bench/discard-clickhouse.ts [--rows-only]`): prints its
+// URL as a JSON line and serves until SIGTERM.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const s = await startDiscardClickHouse();
+  const s = await startDiscardClickHouse({ countSpans: !process.argv.includes('--rows-only') });
   process.stdout.write(`${JSON.stringify({ msg: 'discard clickhouse ready', url: s.url })}\n`);
   process.once('SIGTERM', () => void s.close().then(() => process.exit(0)));
 }

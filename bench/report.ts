@@ -13,7 +13,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(
     `Machine: ${m.nproc} × ${m.cpuModel}, Node ${m.node}, Linux ${m.kernel}. ` +
       (m.pinned
-        ? `Proxy under test pinned to core ${m.proxyCore}; load generator + mock upstream + OTLP receiver + ClickHouse on core ${m.loadCore}.`
+        ? `Proxy under test pinned to core ${m.proxyCore}; load generator + mock upstream + OTLP receiver + ClickHouse + the discarding ClickHouse endpoint on core ${m.loadCore}.`
         : 'NOT pinned (no taskset, or a single core).'),
   );
   out.push(
@@ -54,14 +54,18 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('## Ratios');
   out.push('');
   out.push(
-    'Throughput ratios from req/s; "by CPU" divides CPU µs per request instead (bare ÷ sidecar), which other processes on the cores disturb less.',
+    'Throughput ratios from req/s; "by CPU" divides CPU µs per request instead (bare ÷ sidecar), which other processes on the cores disturb less. ' +
+      '"CH on" is `sidecar-ch` (the ClickHouse server on the load core); "CH discard" is `sidecar-chd` (the same sink, its inserts read and dropped by a stand-in endpoint: ClickHouse on a host of its own).',
   );
   out.push('');
-  out.push('| mode | conc | sidecar ÷ bare | sidecar+CH ÷ bare | CH on ÷ CH off | sidecar ÷ bare, by CPU | CH on ÷ off, by CPU |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|');
+  out.push(
+    '| mode | conc | sidecar ÷ bare | sidecar+CH ÷ bare | CH on ÷ CH off | CH discard ÷ CH off | sidecar ÷ bare, by CPU | CH on ÷ off, by CPU | CH discard ÷ off, by CPU |',
+  );
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of r.summary.ratios) {
     out.push(
-      `| ${x.mode} | ${x.concurrency} | ${f(x.sidecarVsBare, 2)} | ${f(x.sidecarChVsBare, 2)} | ${f(x.chOnVsOff, 2)} | ${f(x.sidecarVsBareCpu, 2)} | ${f(x.chOnVsOffCpu, 2)} |`,
+      `| ${x.mode} | ${x.concurrency} | ${f(x.sidecarVsBare, 2)} | ${f(x.sidecarChVsBare, 2)} | ${f(x.chOnVsOff, 2)} | ${f(x.chdOnVsOff, 2)} | ` +
+        `${f(x.sidecarVsBareCpu, 2)} | ${f(x.chOnVsOffCpu, 2)} | ${f(x.chdOnVsOffCpu, 2)} |`,
     );
   }
   if (r.targets.includes('sidecar-ch')) {
@@ -120,6 +124,12 @@ export function renderMarkdown(r: BenchResults): string {
     out.push('');
     out.push(
       `Ledger: ${r.ledger.rows} rows in \`ai_calls\` after SIGTERM flush, for ${r.ledger.callsSent} calls sent to the ClickHouse-on sidecar.`,
+    );
+  }
+  if (r.discardLedger) {
+    out.push('');
+    out.push(
+      `Discarding endpoint: ${r.discardLedger.rows} \`ai_calls_in\` rows received after SIGTERM flush, for ${r.discardLedger.callsSent} calls sent to \`sidecar-chd\`.`,
     );
   }
   if (r.profiles?.length) {

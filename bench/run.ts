@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { type LocalServer, freePort, startLocalClickHouse } from '../src/sinks/clickhouse/local-server.js';
+import type { DiscardTotals } from './discard-clickhouse.js';
 import { type Mode, firstEventEnd, fixtureFor, requestBody } from './fixture-bytes.js';
 import { type EqualLoadRow, equalLoadRate, measureEqualLoad } from './equal-load.js';
 import { fetchOnce, runLoad } from './load.js';
@@ -209,6 +210,20 @@ async function measureCell(
   };
 }
 
+/**
+ * Where the bench's ClickHouse keeps its data: tmpfs (/dev/shm) when there is one. The server stands
+ * in for a ClickHouse host of its own; on this VM's ext4 it spent about a third of its CPU in the
+ * kernel creating part files (ext4_create scanning for recently deleted inodes, growing with the
+ * run's part churn), a property of the bench machine's file system, not of the inserts.
+ */
+function clickhouseDataDir(work: string): string {
+  try {
+    return mkdtempSync('/dev/shm/switchyard-bench-clickhouse-');
+  } catch {
+    return join(work, 'clickhouse');
+  }
+}
+
 async function ledgerRows(url: string): Promise<number> {
   const q = encodeURIComponent(`SELECT count() FROM ${LEDGER_DATABASE}.ai_calls FINAL`);
   const res = await fetch(`${url}/?query=${q}`);
@@ -236,6 +251,7 @@ async function main(): Promise<void> {
   }
   const procs: BenchProcess[] = [];
   let clickhouse: LocalServer | undefined;
+  let dataDir: string | undefined;
   const tsx = ['--import', 'tsx'];
   try {
     log(`mock upstream + OTLP receiver (core ${loadCore ?? 'any'})`);
@@ -266,16 +282,27 @@ async function main(): Promise<void> {
     const bareFast = await bare('bare', mockUrl);
     const bareSlow = await bare('bare-slow', slowUrl);
 
+    let discard: BenchProcess | undefined;
     if (o.clickhouse) {
+      log(`discarding ClickHouse endpoint (core ${loadCore ?? 'any'})`);
+      discard = await spawnPinned({
+        name: 'discard-clickhouse',
+        core: loadCore,
+        command: process.execPath,
+        args: [...tsx, join(ROOT, 'bench/discard-clickhouse.ts'), '--rows-only'],
+        isReady: (l) => l.msg === 'discard clickhouse ready',
+      });
+      procs.push(discard);
       try {
         const port = await freePort();
-        log(`ClickHouse server (chDB launcher) on port ${port}`);
-        clickhouse = await startLocalClickHouse({ dataDir: join(work, 'clickhouse'), port });
+        dataDir = clickhouseDataDir(work);
+        log(`ClickHouse server (chDB launcher) on port ${port}, data in ${dataDir}`);
+        clickhouse = await startLocalClickHouse({ dataDir, port });
       } catch (e) {
         notes.push(`ClickHouse server did not start, the ClickHouse-on cells are skipped: ${(e as Error).message.split('\n')[0]}`);
       }
     }
-    const sidecar = async (name: TargetName, clickhouseUrl: string | null) => {
+    const sidecar = async (name: TargetName, clickhouseUrl: string | null, clickhouseMigrate = true) => {
       log(`${name} (core ${proxyCore ?? 'any'})`);
       const s = await startBenchSidecar({
         name,
@@ -286,6 +313,7 @@ async function main(): Promise<void> {
         slowUrl,
         otlpUrl,
         clickhouseUrl,
+        clickhouseMigrate,
         spoolDir: join(work, name, 'spool'),
         metricIntervalMs: 5000,
         ...(o.profile ? { cpuProfDir: profDir } : {}),
@@ -295,6 +323,7 @@ async function main(): Promise<void> {
     };
     const sc = await sidecar('sidecar', null);
     const sch = clickhouse ? await sidecar('sidecar-ch', clickhouse.url) : undefined;
+    const schd = discard ? await sidecar('sidecar-chd', String(discard.ready.url), false) : undefined;
 
     const targets: Target[] = [
       { name: 'direct', origin: mockUrl, slowOrigin: slowUrl, slowHeaders: {}, sent: 0 },
@@ -325,6 +354,16 @@ async function main(): Promise<void> {
         sent: 0,
       });
     }
+    if (schd) {
+      targets.push({
+        name: 'sidecar-chd',
+        origin: schd.origin,
+        slowOrigin: schd.origin,
+        slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE },
+        proc: schd.proc,
+        sent: 0,
+      });
+    }
 
     log('response fidelity');
     const fid: FidelityResult[] = [];
@@ -335,7 +374,7 @@ async function main(): Promise<void> {
     for (const t of targets) inc.push(await incremental(t, o.probes));
 
     // Everything on the load core besides this process: its CPU counts as the bench's, not as other load.
-    const loadPids = [mock.pid, ...(clickhouse ? [clickhouse.pid] : [])];
+    const loadPids = [mock.pid, ...(discard ? [discard.pid] : []), ...(clickhouse ? [clickhouse.pid] : [])];
     const cells: Cell[] = [];
     const total = o.reps * MODES.length * o.concurrency.length * targets.length;
     let n = 0;
@@ -413,7 +452,7 @@ async function main(): Promise<void> {
     };
 
     // Stop the sidecars gracefully: SIGTERM flushes the ledger and writes CPU profiles.
-    for (const p of [sc.proc, ...(sch ? [sch.proc] : [])]) {
+    for (const p of [sc.proc, ...(sch ? [sch.proc] : []), ...(schd ? [schd.proc] : [])]) {
       const code = await p.stop(30_000);
       if (code !== 0) notes.push(`${p.name} exited with code ${code} on SIGTERM.`);
     }
@@ -427,9 +466,23 @@ async function main(): Promise<void> {
         notes.push(`could not count ledger rows: ${(e as Error).message}`);
       }
     }
+    const chdTarget = targets.find((t) => t.name === 'sidecar-chd');
+    if (discard && chdTarget) {
+      try {
+        const totals = (await (await fetch(`${String(discard.ready.url)}/totals`)).json()) as DiscardTotals;
+        results.discardLedger = { rows: totals.rows.ai_calls_in ?? 0, callsSent: chdTarget.sent };
+        if (results.discardLedger.rows !== results.discardLedger.callsSent) {
+          notes.push(
+            `ai_calls_in rows at the discarding endpoint (${results.discardLedger.rows}) ≠ calls sent to sidecar-chd (${results.discardLedger.callsSent}).`,
+          );
+        }
+      } catch (e) {
+        notes.push(`could not read the discarding endpoint's totals: ${(e as Error).message}`);
+      }
+    }
     if (o.profile) {
       results.profiles = [];
-      for (const name of ['sidecar', 'sidecar-ch'] as const) {
+      for (const name of ['sidecar', 'sidecar-ch', 'sidecar-chd'] as const) {
         const file = join(profDir, `${name}.cpuprofile`);
         try {
           results.profiles.push({ target: name, file, ...summariseProfile(file, ROOT) });
@@ -448,6 +501,7 @@ async function main(): Promise<void> {
   } finally {
     for (const p of procs.reverse()) await p.stop(5000).catch(() => undefined);
     await clickhouse?.stop().catch(() => undefined);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   }
 }

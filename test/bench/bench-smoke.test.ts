@@ -40,7 +40,7 @@ test('bench --quick measures every cell and writes the report', { timeout: 150_0
   assert.ok(md.includes('| mode | conc | target | req/s |'));
   assert.ok(md.includes('## The load core with ClickHouse on'));
 
-  assert.deepEqual(r.targets, ['direct', 'bare', 'sidecar', 'sidecar-ch']);
+  assert.deepEqual(r.targets, ['direct', 'bare', 'sidecar', 'sidecar-ch', 'sidecar-chd']);
   assert.deepEqual(r.options.concurrency, [1, 16, 64]);
   assert.equal(r.cells.length, r.targets.length * 2 * 3);
   for (const target of r.targets) {
@@ -70,9 +70,9 @@ test('bench --quick measures every cell and writes the report', { timeout: 150_0
   );
 
   for (const s of r.summary.ratios)
-    assert.ok(s.sidecarVsBare > 0 && s.sidecarChVsBare > 0 && s.chOnVsOff > 0, `ratios ${JSON.stringify(s)}`);
-  assert.equal(r.summary.addedP50Ms.length, 6);
-  assert.equal(r.summary.checks.length, 4);
+    assert.ok(s.sidecarVsBare > 0 && s.sidecarChVsBare > 0 && s.chOnVsOff > 0 && s.chdOnVsOff > 0, `ratios ${JSON.stringify(s)}`);
+  assert.equal(r.summary.addedP50Ms.length, 8);
+  assert.equal(r.summary.checks.length, 5);
 
   assert.deepEqual(
     r.incremental.map((i) => i.target),
@@ -99,4 +99,7 @@ test('bench --quick measures every cell and writes the report', { timeout: 150_0
   }
 
   assert.ok(r.ledger && r.ledger.rows > 0 && r.ledger.callsSent > 0, `ledger ${JSON.stringify(r.ledger)}`);
+  // The discarding endpoint got one ai_calls_in row per call the sink-on sidecar served.
+  assert.ok(r.discardLedger && r.discardLedger.callsSent > 0, `discard ledger ${JSON.stringify(r.discardLedger)}`);
+  assert.equal(r.discardLedger.rows, r.discardLedger.callsSent);
 });
