@@ -4,6 +4,7 @@ import { loadConfigFile, loadEmbeddedDefault } from '../../config/load.js';
 import type { Config } from '../../config/types.js';
 import { createLogger } from '../../core/log.js';
 import { startSidecar } from '../../main.js';
+import { tuneHeapForServing } from '../../core/heap-tuning.js';
 import { parseArgs, UsageError } from '../args.js';
 import type { CliCommand } from '../command.js';
 
@@ -21,6 +22,13 @@ SIGTERM/SIGINT: stop accepting, finish in-flight calls within server.shutdown_gr
   async run(argv) {
     const { flags } = parseArgs(argv, { values: ['config', 'host', 'port', 'health-port'] });
     const log = createLogger();
+    let heap: string;
+    try {
+      heap = tuneHeapForServing();
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      return 1;
+    }
     const path = (flags.config as string | undefined) ?? process.env.SWITCHYARD_CONFIG;
     let config: Config;
     try {
@@ -32,6 +40,7 @@ SIGTERM/SIGINT: stop accepting, finish in-flight calls within server.shutdown_gr
       }
       throw e;
     }
+    log.debug(heap);
     if (!path) log.info('no --config given: using the embedded demo config (provider "local-simulator" is a simulator, not a real model)');
     config = withOverrides(config, flags);
     const sidecar = await startSidecar({ config, ...(path ? { configPath: path } : {}), log });
