@@ -8,8 +8,8 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { type LocalServer, freePort, startLocalClickHouse } from '../src/sinks/clickhouse/local-server.js';
-import type { DiscardTotals } from './discard-clickhouse.js';
 import { type Mode, firstEventEnd, fixtureFor, requestBody } from './fixture-bytes.js';
+import { clickhouseDataDir, discardRows, ledgerRows } from './ledger-targets.js';
 import { type EqualLoadRow, equalLoadRate, measureEqualLoad } from './equal-load.js';
 import { fetchOnce, runLoad } from './load.js';
 import { type BenchOptions, parseBenchArgs } from './options.js';
@@ -26,7 +26,7 @@ import {
   medianOf,
   summarise,
 } from './results.js';
-import { INCREMENTAL_FEATURE, LEDGER_DATABASE, startBenchSidecar } from './sidecar.js';
+import { INCREMENTAL_FEATURE, startBenchSidecar } from './sidecar.js';
 import { median } from './stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -210,28 +210,6 @@ async function measureCell(
   };
 }
 
-/**
- * Where the bench's ClickHouse keeps its data: tmpfs (/dev/shm) when there is one. The server stands
- * in for a ClickHouse host of its own; on this VM's ext4 it spent about a third of its CPU in the
- * kernel creating part files (ext4_create scanning for recently deleted inodes, growing with the
- * run's part churn), a property of the bench machine's file system, not of the inserts.
- */
-function clickhouseDataDir(work: string): string {
-  try {
-    return mkdtempSync('/dev/shm/switchyard-bench-clickhouse-');
-  } catch {
-    return join(work, 'clickhouse');
-  }
-}
-
-async function ledgerRows(url: string): Promise<number> {
-  const q = encodeURIComponent(`SELECT count() FROM ${LEDGER_DATABASE}.ai_calls FINAL`);
-  const res = await fetch(`${url}/?query=${q}`);
-  const text = (await res.text()).trim();
-  if (!res.ok) throw new Error(`ClickHouse: ${text.slice(0, 300)}`);
-  return Number(text);
-}
-
 async function main(): Promise<void> {
   const o = parseBenchArgs(process.argv.slice(2), ROOT);
   const startedAt = new Date().toISOString();
@@ -325,6 +303,15 @@ async function main(): Promise<void> {
     const sch = clickhouse ? await sidecar('sidecar-ch', clickhouse.url) : undefined;
     const schd = discard ? await sidecar('sidecar-chd', String(discard.ready.url), false) : undefined;
 
+    // A sidecar serves the slow upstream through its incremental feature, on the same origin.
+    const sidecarEntry = (name: TargetName, s: { origin: string; proc: BenchProcess }): Target => ({
+      name,
+      origin: s.origin,
+      slowOrigin: s.origin,
+      slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE },
+      proc: s.proc,
+      sent: 0,
+    });
     const targets: Target[] = [
       { name: 'direct', origin: mockUrl, slowOrigin: slowUrl, slowHeaders: {}, sent: 0 },
       {
@@ -335,35 +322,10 @@ async function main(): Promise<void> {
         proc: bareFast,
         sent: 0,
       },
-      {
-        name: 'sidecar',
-        origin: sc.origin,
-        slowOrigin: sc.origin,
-        slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE },
-        proc: sc.proc,
-        sent: 0,
-      },
+      sidecarEntry('sidecar', sc),
     ];
-    if (sch) {
-      targets.push({
-        name: 'sidecar-ch',
-        origin: sch.origin,
-        slowOrigin: sch.origin,
-        slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE },
-        proc: sch.proc,
-        sent: 0,
-      });
-    }
-    if (schd) {
-      targets.push({
-        name: 'sidecar-chd',
-        origin: schd.origin,
-        slowOrigin: schd.origin,
-        slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE },
-        proc: schd.proc,
-        sent: 0,
-      });
-    }
+    if (sch) targets.push(sidecarEntry('sidecar-ch', sch));
+    if (schd) targets.push(sidecarEntry('sidecar-chd', schd));
 
     log('response fidelity');
     const fid: FidelityResult[] = [];
@@ -469,8 +431,7 @@ async function main(): Promise<void> {
     const chdTarget = targets.find((t) => t.name === 'sidecar-chd');
     if (discard && chdTarget) {
       try {
-        const totals = (await (await fetch(`${String(discard.ready.url)}/totals`)).json()) as DiscardTotals;
-        results.discardLedger = { rows: totals.rows.ai_calls_in ?? 0, callsSent: chdTarget.sent };
+        results.discardLedger = { rows: await discardRows(String(discard.ready.url)), callsSent: chdTarget.sent };
         if (results.discardLedger.rows !== results.discardLedger.callsSent) {
           notes.push(
             `ai_calls_in rows at the discarding endpoint (${results.discardLedger.rows}) ≠ calls sent to sidecar-chd (${results.discardLedger.callsSent}).`,
