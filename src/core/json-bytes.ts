@@ -27,8 +27,13 @@ export class JsonBytes {
     if (this.pos + n > this.buf.length) this.grow(n);
   }
 
+  /** The size `grow` moves to: double, or what the write needs. */
+  protected nextSize(n: number): number {
+    return Math.max(this.pos + n, this.buf.length * 2);
+  }
+
   protected grow(n: number): void {
-    const grown = Buffer.allocUnsafeSlow(Math.max(this.pos + n, this.buf.length * 2));
+    const grown = Buffer.allocUnsafeSlow(this.nextSize(n));
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Batch, TOKEN_PATTERN, makeBatch, newRunId } from '../../../src/sinks/clickhouse/pipeline/batch.js';
-import { BatchWriter } from '../../../src/sinks/clickhouse/pipeline/batch-writer.js';
+import { BatchWriter, ROW_HEADROOM } from '../../../src/sinks/clickhouse/pipeline/batch-writer.js';
 import { BodyPool } from '../../../src/sinks/clickhouse/pipeline/body-pool.js';
 
 function writer(limits: { maxRows: number; maxBytes: number }, out: Batch[], bodies = new BodyPool()) {
@@ -139,4 +139,47 @@ test('bodies: large ones reuse memory given back, small ones and foreign ones ar
   assert.notEqual(d.buffer, b.buffer);
   const e = pool.take(2 << 20);
   assert.ok(e.buffer.byteLength >= 2 << 20, 'a larger body than any free memory gets new memory');
+});
+
+test('steady state: the buffer stays at max_bytes + ROW_HEADROOM and full bodies leave without a copy', () => {
+  const limits = { maxRows: 100_000, maxBytes: 1 << 20 };
+  const out: Batch[] = [];
+  const bodies = new BodyPool();
+  const { w, runId } = writer(limits, out, bodies);
+  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(2000) }));
+  let checked = 0;
+  let rowsChecked = 0;
+  let handedOver = 0;
+  const checkNew = (memory: ArrayBufferLike | undefined) => {
+    for (const b of out.slice(checked)) {
+      checkBatch(b, lines.slice(rowsChecked, rowsChecked + b.rows), limits, runId);
+      // A full body is the memory the rows were written into, not a copy of it.
+      if (memory !== undefined && b.body.buffer === memory) handedOver++;
+      rowsChecked += b.rows;
+      bodies.give(b.body);
+    }
+    checked = out.length;
+  };
+  for (const l of lines) {
+    const memory = w.out.buf.buffer;
+    w.add(l);
+    checkNew(memory);
+    assert.ok(w.out.buf.length <= limits.maxBytes + ROW_HEADROOM, `buffer ${w.out.buf.length}`);
+  }
+  w.flush();
+  checkNew(undefined);
+  assert.equal(rowsChecked, lines.length);
+  assert.ok(checked >= 5, `${checked} bodies`);
+  // Every body but the last (the flush) was a full buffer handed over.
+  assert.equal(handedOver, checked - 1);
+});
+
+test('a row larger than the headroom still fits: the buffer grows for it', () => {
+  const limits = { maxRows: 1000, maxBytes: 1 << 20 };
+  const out: Batch[] = [];
+  const { w, runId } = writer(limits, out);
+  const lines = [JSON.stringify({ pad: 'a'.repeat((1 << 20) - 100) }), JSON.stringify({ pad: 'b'.repeat(2 * ROW_HEADROOM) }), '{"c":1}'];
+  for (const l of lines) w.add(l);
+  w.flush();
+  checkBatches(out, lines, limits, runId);
 });

@@ -2,6 +2,9 @@ import { RowBytes } from '../rows/row-bytes.js';
 import { type Batch, type SinkTable, batchToken } from './batch.js';
 import { type BodyPool, POOLED_MIN } from './body-pool.js';
 
+/** Room past maxBytes for the row that crosses it (a larger row still grows the buffer). */
+export const ROW_HEADROOM = 256 * 1024;
+
 export interface BatchWriterOptions {
   table: SinkTable;
   limits: { maxRows: number; maxBytes: number };
@@ -19,15 +22,19 @@ export interface BatchWriterOptions {
  * cannot be serialized (its rows vanish whole; nothing of it was submitted). On commit the limits
  * apply row by row: a batch is submitted whenever it holds `maxRows` rows, or before a row that
  * would take it past `maxBytes` (a single larger row still makes its own batch), and on `flush()`.
- * Bodies are byte for byte `lines.join('\n') + '\n'` of the rows; the buffer (at most `maxBytes` plus
- * one record) becomes the body or is reused.
+ * Bodies are byte for byte `lines.join('\n') + '\n'` of the rows; the buffer (`maxBytes` plus
+ * ROW_HEADROOM, or one record more when a record is larger) becomes the body or is reused.
  */
 export class BatchWriter {
-  readonly out = new RowBytes();
+  readonly out: RowBytes;
   #rows = 0;
   #mark = 0;
 
-  constructor(private readonly opts: BatchWriterOptions) {}
+  constructor(private readonly opts: BatchWriterOptions) {
+    // The buffer settles at maxBytes + ROW_HEADROOM: the row that crosses maxBytes fits without
+    // doubling it, and the full body is then the buffer itself, handed over without a copy.
+    this.out = new RowBytes(64 * 1024, opts.limits.maxBytes + ROW_HEADROOM);
+  }
 
   /** Rows committed and not submitted yet. */
   get rows(): number {

@@ -16,8 +16,19 @@ export class RowBytes extends JsonBytes {
   /** Where each row written since the last `rowEnds.length = 0` ends (after its `\n`). */
   readonly rowEnds: number[] = [];
 
-  constructor(size = 64 * 1024) {
-    super(Buffer.allocUnsafeSlow(size));
+  /**
+   * @param size the first buffer's size
+   * @param cap doubling stops here: the buffer grows to at most `cap`, unless a write needs more
+   */
+  constructor(
+    size = 64 * 1024,
+    private readonly cap = Number.POSITIVE_INFINITY,
+  ) {
+    super(Buffer.allocUnsafeSlow(Math.min(size, cap)));
+  }
+
+  protected override nextSize(n: number): number {
+    return Math.max(this.pos + n, Math.min(this.buf.length * 2, this.cap));
   }
 
   endRow(): void {
