@@ -1,5 +1,6 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { aiCallsInColumnNames } from '../src/sinks/clickhouse/ddl/ai-calls-in.js';
 
 /**
  * A stand-in for ClickHouse's HTTP interface that takes INSERTs and throws their rows away, for
@@ -8,7 +9,8 @@ import type { AddressInfo } from 'node:net';
  * once the body is read, and counts rows (lines) and bytes per table, and the spans `ai_calls_in`
  * rows carry for the views (what ClickHouse would turn into `otel_traces` rows); anything else gets
  * a ClickHouse-style 400, so a sink that expects more (DDL, queries) fails loudly instead of being
- * measured wrong. `GET /totals` answers with the counts so far (DiscardTotals as JSON).
+ * measured wrong. It takes both row formats the sink writes: JSONEachRow, and JSONCompactEachRow
+ * with a column list. `GET /totals` answers with the counts so far (DiscardTotals as JSON).
  */
 export interface DiscardTotals {
   inserts: number;
@@ -18,9 +20,17 @@ export interface DiscardTotals {
   carriedSpans: number;
 }
 
+const COLUMNS = aiCallsInColumnNames();
+const SPAN_AT = COLUMNS.indexOf('span');
+const ATTEMPTS_AT = COLUMNS.indexOf('attempts');
+
 /** Spans an `ai_calls_in` row carries (ddl/ai-calls-in.ts: `span` and each attempt's last element). */
 function carried(line: string): number {
-  const row = JSON.parse(line) as { span?: [boolean]; attempts: unknown[][] };
+  const parsed = JSON.parse(line) as unknown;
+  const row = (Array.isArray(parsed) ? { span: parsed[SPAN_AT], attempts: parsed[ATTEMPTS_AT] } : parsed) as {
+    span?: [boolean];
+    attempts: unknown[][];
+  };
   let n = row.span?.[0] === true ? 1 : 0;
   for (const a of row.attempts) if ((a.at(-1) as [boolean])[0] === true) n++;
   return n;
@@ -32,7 +42,8 @@ export interface DiscardServer {
   close(): Promise<void>;
 }
 
-const INSERT = /^\s*INSERT\s+INTO\s+(?:[`"]?[\w]+[`"]?\.)?[`"]?(\w+)[`"]?\s+FORMAT\s+JSONEachRow\s*$/i;
+const INSERT =
+  /^\s*INSERT\s+INTO\s+(?:[`"]?[\w]+[`"]?\.)?[`"]?(\w+)[`"]?\s+(?:FORMAT\s+JSONEachRow|\([`"\w\s,]+\)\s+FORMAT\s+JSONCompactEachRow)\s*$/i;
 
 export interface DiscardOptions {
   /**
@@ -56,7 +67,9 @@ export async function startDiscardClickHouse(opts: DiscardOptions = {}): Promise
     if (req.method !== 'POST' || table === undefined) {
       req.resume();
       res.writeHead(400, { 'content-type': 'text/plain' });
-      res.end(`Code: 48. DB::Exception: the discard server only takes INSERT … FORMAT JSONEachRow, not: ${query.slice(0, 80)}\n`);
+      res.end(
+        `Code: 48. DB::Exception: the discard server only takes INSERT … FORMAT JSONEachRow or JSONCompactEachRow, not: ${query.slice(0, 80)}\n`,
+      );
       return;
     }
     let rows = 0;

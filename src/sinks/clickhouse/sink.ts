@@ -92,7 +92,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const submit = (batch: Batch) => delivery.submit(batch);
   const limits = { maxRows: settings.batch.max_rows, maxBytes: settings.batch.max_bytes };
   const runId = newRunId();
-  const callsOut = new BatchWriter({ table: 'ai_calls_in', limits, nextSeq, runId, submit, bodies });
+  const callsOut = new BatchWriter({ table: 'ai_calls_in', limits, nextSeq, runId, submit, bodies, format: 'JSONCompactEachRow' });
   const tracesOut = new BatchWriter({ table: 'otel_traces', limits, nextSeq, runId, submit, bodies });
   let closed = false;
   let droppedOnWrite = 0;

@@ -4,10 +4,17 @@ import { type AttributeValue, SpanKind, SpanStatusCode } from '@opentelemetry/ap
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { CallRecord } from '../../../src/core/call-record.js';
-import { toAiCallInRow, viewKeysMatch, writeAiCallInRow } from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
+import {
+  aiCallInLine,
+  toAiCallInRow,
+  toAiCallInValues,
+  viewKeysMatch,
+  writeAiCallInRow,
+} from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
 import { toEndedSpanRow, writeEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-row.js';
 import { serializeOtelSpanRow, toOtelSpanRow } from '../../../src/sinks/clickhouse/rows/otel-span-row.js';
 import { RowBytes } from '../../../src/sinks/clickhouse/rows/row-bytes.js';
+import { aiCallsInColumnNames } from '../../../src/sinks/clickhouse/ddl/ai-calls-in.js';
 import type { EndedSpan } from '../../../src/telemetry/ended-span.js';
 import { scenarioRecords } from '../../integration/clickhouse-fixtures.js';
 
@@ -43,7 +50,7 @@ function byteLines(write: (w: RowBytes) => void): string[] {
 }
 
 const fastCallLines = (r: CallRecord) => byteLines((w) => writeAiCallInRow(w, r));
-const slowCallLines = (r: CallRecord) => [JSON.stringify(toAiCallInRow(r))];
+const slowCallLines = (r: CallRecord) => [aiCallInLine(r)];
 
 function oddRecords(): CallRecord[] {
   const records = Object.values(scenarioRecords());
@@ -72,7 +79,7 @@ function oddRecords(): CallRecord[] {
   return variants;
 }
 
-test('ai_calls_in rows of odd records are byte for byte JSON.stringify of the row objects', () => {
+test('ai_calls_in rows of odd records are byte for byte JSON.stringify of the row values in column order', () => {
   const variants = oddRecords();
   // odd types take the object path, with the same output
   const first = variants[0] as CallRecord;
@@ -231,7 +238,7 @@ test('span attributes: repeated values on one kind of span stay exact when they 
   }
 });
 
-test('ai_calls_in rows are byte for byte JSON.stringify of the row objects, with and without spans', () => {
+test('ai_calls_in rows are byte for byte JSON.stringify of the row values in column order, with and without spans', () => {
   const base = Object.values(scenarioRecords());
   const odd: CallRecord[] = base.flatMap((r) =>
     ODD.map((s, i) => ({
@@ -261,7 +268,7 @@ test('ai_calls_in rows are byte for byte JSON.stringify of the row objects, with
       { call: undefined, attempts: [undefined, attempt(1)] },
     ];
     for (const spans of cases) {
-      const want = [JSON.stringify(toAiCallInRow(r, spans))];
+      const want = [aiCallInLine(r, spans)];
       for (let again = 0; again < 3; again++)
         assert.deepEqual(
           byteLines((w) => writeAiCallInRow(w, r, spans)),
@@ -275,8 +282,19 @@ test('ai_calls_in rows are byte for byte JSON.stringify of the row objects, with
   const bad = { ...r, attempts: [{ ...r.attempts[0], durationMs: '5' }] } as unknown as CallRecord;
   assert.deepEqual(
     byteLines((w) => writeAiCallInRow(w, bad)),
-    [JSON.stringify(toAiCallInRow(bad))],
+    [aiCallInLine(bad)],
   );
+});
+
+test('an ai_calls_in row holds every column of the table, in its order', () => {
+  const r = Object.values(scenarioRecords())[0] as CallRecord;
+  const call = endedSpan({}, [['a', 'b']]);
+  // with a span carried, the row object has every column; without, the span columns take defaults
+  assert.deepEqual(Object.keys(toAiCallInRow(r, { call, attempts: [] })), aiCallsInColumnNames());
+  const values = toAiCallInValues(r);
+  assert.equal(values.length, aiCallsInColumnNames().length);
+  assert.deepEqual(values.slice(-3, -1), [{}, [false, '', '', '', '1970-01-01 00:00:00.000000000', 0, null, []]]);
+  assert.equal(JSON.parse(aiCallInLine(r))[0], r.callId);
 });
 
 test('the span attributes the code writes are the keys the ai_calls_in views name', () => {

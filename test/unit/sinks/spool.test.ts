@@ -82,6 +82,33 @@ test('a batch keeps its token across a restart (in the file name); old files rep
   assert.deepEqual(await reopened.read(next), batch);
 });
 
+test('a JSONCompactEachRow batch keeps its format across a restart (in the file name)', async () => {
+  const dir = tempDir();
+  const runId = newRunId();
+  const body = Buffer.from('["a",1]\n["b",2]\n');
+  const token = batchToken('ai_calls_in', runId, 4);
+  const compact: Batch = { seq: 4, table: 'ai_calls_in', rows: 2, body, bytes: body.length, token, format: 'JSONCompactEachRow' };
+  const plain = batch(5, 1);
+  const spool = new Spool(dir, 1 << 20, () => {});
+  await spool.append(compact);
+  await spool.append(plain);
+  assert.deepEqual(readdirSync(dir).sort(), [
+    `000000000000004.ai_calls_in.2.${token}.compact.jsonl`,
+    `000000000000005.ai_calls.1.${plain.token}.jsonl`,
+  ]);
+  const reopened = new Spool(dir, 1 << 20, () => {});
+  assert.deepEqual([reopened.size, reopened.rows], [2, 3]);
+  const head = reopened.head();
+  assert.ok(head);
+  assert.deepEqual(await reopened.read(head), compact);
+  await reopened.remove(head);
+  const next = reopened.head();
+  assert.ok(next);
+  const back = await reopened.read(next);
+  assert.deepEqual(back, plain);
+  assert.equal(back.format, undefined);
+});
+
 test('a token that cannot be part of a file name is refused', async () => {
   const spool = new Spool(tempDir(), 1 << 20, () => {});
   const body = Buffer.from('{}\n');

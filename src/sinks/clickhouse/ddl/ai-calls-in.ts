@@ -114,6 +114,16 @@ export function aiCallsInColumns(): string {
     .join(',\n');
 }
 
+/**
+ * The `ai_calls_in` columns in order: the column list of the sidecar's inserts, and the order of a
+ * row's values (JSONCompactEachRow, rows/ai-call-in-row.ts).
+ */
+export function aiCallsInColumnNames(): string[] {
+  return aiCallsInColumns()
+    .split('\n')
+    .map((c) => c.trim().split(' ')[0] as string);
+}
+
 function sqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -1,5 +1,5 @@
 import { RowBytes } from '../rows/row-bytes.js';
-import { type Batch, type SinkTable, batchToken } from './batch.js';
+import { type Batch, type RowFormat, type SinkTable, batchToken } from './batch.js';
 import { type BodyPool, POOLED_MIN } from './body-pool.js';
 
 /** Room past maxBytes for the row that crosses it (a larger row still grows the buffer). */
@@ -14,6 +14,8 @@ export interface BatchWriterOptions {
   submit: (batch: Batch) => void;
   /** Where bodies come from (delivery gives them back). */
   bodies: BodyPool;
+  /** The rows' format (default JSONEachRow); every batch carries it. */
+  format?: RowFormat;
 }
 
 /**
@@ -109,8 +111,10 @@ export class BatchWriter {
     }
     out.pos -= bytes;
     const seq = this.opts.nextSeq();
-    const { table } = this.opts;
-    this.opts.submit({ seq, table, rows: this.#rows, body, bytes, token: batchToken(table, this.opts.runId, seq) });
+    const { table, format } = this.opts;
+    const batch: Batch = { seq, table, rows: this.#rows, body, bytes, token: batchToken(table, this.opts.runId, seq) };
+    if (format !== undefined && format !== 'JSONEachRow') batch.format = format;
+    this.opts.submit(batch);
     this.#rows = 0;
   }
 }

@@ -9,7 +9,14 @@ export type SinkTable = 'ai_calls_in' | 'ai_calls' | 'ai_attempts' | 'otel_trace
 export const SINK_TABLES: readonly SinkTable[] = ['ai_calls_in', 'ai_calls', 'ai_attempts', 'otel_traces'];
 
 /**
- * A sealed, immutable batch: JSONEachRow lines for one table. `seq` orders batches across tables
+ * How a batch's lines are written: JSONEachRow (one object per row, the default when a batch names
+ * none) or JSONCompactEachRow (one array of values per row, in the column order the insert names;
+ * `ai_calls_in` only: ddl/ai-calls-in.ts `aiCallsInColumnNames`).
+ */
+export type RowFormat = 'JSONEachRow' | 'JSONCompactEachRow';
+
+/**
+ * A sealed, immutable batch: lines for one table. `seq` orders batches across tables
  * and restarts (the spool names files by it). `token` is the batch's insert_deduplication_token:
  * fixed when the batch is sealed and kept with it (in memory, and in its spool file's name), so the
  * same batch carries the same token on every replay, even after a restart.
@@ -18,10 +25,12 @@ export interface Batch {
   seq: number;
   table: SinkTable;
   rows: number;
-  /** JSONEachRow, one line per row, each ending in `\n`. */
+  /** One line per row, each ending in `\n`. */
   body: Buffer;
   bytes: number;
   token: string;
+  /** Absent: JSONEachRow. */
+  format?: RowFormat;
 }
 
 /** Characters a token may hold (it becomes part of a spool file's name). */

@@ -1,7 +1,22 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings as ServerSettings } from '@clickhouse/client';
-import { type DdlContext, qualified } from '../ddl/context.js';
+import { aiCallsInColumnNames } from '../ddl/ai-calls-in.js';
+import { type DdlContext, qualified, quoteIdent } from '../ddl/context.js';
 import type { Batch } from './batch.js';
+
+/** The column list of a JSONCompactEachRow insert, by table (only `ai_calls_in` is written so). */
+const COMPACT_COLUMNS: Partial<Record<Batch['table'], string>> = {
+  ai_calls_in: aiCallsInColumnNames().map(quoteIdent).join(', '),
+};
+
+/** The INSERT statement of a batch: JSONEachRow, or JSONCompactEachRow with the columns named. */
+export function insertQuery(ctx: DdlContext, batch: Batch): string {
+  const table = qualified(ctx, batch.table);
+  if (batch.format !== 'JSONCompactEachRow') return `INSERT INTO ${table} FORMAT JSONEachRow`;
+  const columns = COMPACT_COLUMNS[batch.table];
+  if (columns === undefined) throw new Error(`no JSONCompactEachRow column list for ${batch.table}`);
+  return `INSERT INTO ${table} (${columns}) FORMAT JSONCompactEachRow`;
+}
 
 /**
  * One INSERT per batch, body sent as-is (JSONEachRow), with the batch's dedup token. The views on
@@ -20,7 +35,7 @@ export function makeInserter(client: ClickHouseClient, ctx: DdlContext, opts: { 
   if (ctx.cluster) Object.assign(extra, { distributed_foreground_insert: 1 });
   return async (batch) => {
     const res = await client.exec({
-      query: `INSERT INTO ${qualified(ctx, batch.table)} FORMAT JSONEachRow`,
+      query: insertQuery(ctx, batch),
       values: Readable.from([batch.body], { objectMode: false }),
       clickhouse_settings: {
         ...extra,
@@ -28,7 +43,8 @@ export function makeInserter(client: ClickHouseClient, ctx: DdlContext, opts: { 
         insert_deduplication_token: batch.token,
         deduplicate_blocks_in_dependent_materialized_views: 1,
         // ai_calls_in's tuples are positional arrays; a column the server lacks (a sidecar newer
-        // than the schema) fails the insert (the batch waits in the spool) instead of vanishing.
+        // than the schema) fails the insert (the batch waits in the spool) instead of vanishing:
+        // a JSONEachRow key it does not know, or a name in a JSONCompactEachRow column list.
         input_format_json_named_tuples_as_objects: 0,
         input_format_skip_unknown_fields: 0,
       },

@@ -1,12 +1,13 @@
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Batch, dedupToken, type SinkTable, SINK_TABLES, TOKEN_PATTERN } from './batch.js';
+import { type Batch, dedupToken, type RowFormat, type SinkTable, SINK_TABLES, TOKEN_PATTERN } from './batch.js';
 
 /**
  * The bounded on-disk spool. One file per batch, written once (temp file, fsync, rename) and
- * never modified: `<seq>.<table>.<rows>.<token>.jsonl` holding the batch's JSONEachRow body, its
- * dedup token in the name, so a replay (even after a restart) carries the token of the first try.
+ * never modified: `<seq>.<table>.<rows>.<token>.jsonl` holding the batch's JSONEachRow body (or
+ * `<seq>.<table>.<rows>.<token>.compact.jsonl` for a JSONCompactEachRow body), its dedup token in
+ * the name, so a replay (even after a restart) carries the token of the first try.
  * Files spooled before tokens were kept in names (`<seq>.<table>.<rows>.jsonl`) still replay: their
  * token is recomputed from the body, as it was made then. Files are replayed in seq order. When a
  * new batch would exceed `maxBytes`, the oldest batches are deleted first and counted in
@@ -20,9 +21,12 @@ export interface SpoolEntry {
   file: string;
   /** From the file name; undefined for a file of the older format (token hashed from the body). */
   token: string | undefined;
+  /** From the file name; absent: JSONEachRow. */
+  format?: RowFormat;
 }
 
-const NAME = /^(\d{1,15})\.([a-z_]+)\.(\d+)(?:\.([A-Za-z0-9_-]{1,100}))?\.jsonl$/;
+const NAME = /^(\d{1,15})\.([a-z_]+)\.(\d+)(?:\.([A-Za-z0-9_-]{1,100}))?(\.compact)?\.jsonl$/;
+const COMPACT = 'JSONCompactEachRow';
 
 export class Spool {
   #entries: SpoolEntry[] = [];
@@ -45,7 +49,15 @@ export class Spool {
       const m = NAME.exec(name);
       if (!m || !SINK_TABLES.includes(m[2] as SinkTable)) continue;
       const file = join(dir, name);
-      const entry = { seq: Number(m[1]), table: m[2] as SinkTable, rows: Number(m[3]), bytes: statSync(file).size, file, token: m[4] };
+      const entry: SpoolEntry = {
+        seq: Number(m[1]),
+        table: m[2] as SinkTable,
+        rows: Number(m[3]),
+        bytes: statSync(file).size,
+        file,
+        token: m[4],
+      };
+      if (m[5] !== undefined) entry.format = COMPACT;
       this.#entries.push(entry);
       this.#bytes += entry.bytes;
       this.#rows += entry.rows;
@@ -93,7 +105,8 @@ export class Spool {
         await unlink(oldest.file).catch(() => undefined);
         this.#drop(oldest.rows, `spool full (${this.maxBytes} bytes): dropped the oldest ${oldest.table} batch`);
       }
-      const name = `${String(batch.seq).padStart(15, '0')}.${batch.table}.${batch.rows}.${batch.token}.jsonl`;
+      const compact = batch.format === COMPACT ? '.compact' : '';
+      const name = `${String(batch.seq).padStart(15, '0')}.${batch.table}.${batch.rows}.${batch.token}${compact}.jsonl`;
       const file = join(this.dir, name);
       const fh = await open(`${file}.tmp`, 'w');
       try {
@@ -104,6 +117,7 @@ export class Spool {
       }
       await rename(`${file}.tmp`, file);
       const entry: SpoolEntry = { seq: batch.seq, table: batch.table, rows: batch.rows, bytes: batch.bytes, file, token: batch.token };
+      if (batch.format === COMPACT) entry.format = COMPACT;
       const at = this.#entries.findIndex((e) => e.seq > batch.seq);
       this.#entries.splice(at === -1 ? this.#entries.length : at, 0, entry);
       this.#bytes += entry.bytes;
@@ -115,8 +129,10 @@ export class Spool {
   read(entry: SpoolEntry): Promise<Batch> {
     return this.#queue(async () => {
       const body = await readFile(entry.file);
-      const { seq, table, rows } = entry;
-      return { seq, table, rows, body, bytes: body.length, token: entry.token ?? dedupToken(table, body) };
+      const { seq, table, rows, format } = entry;
+      const batch: Batch = { seq, table, rows, body, bytes: body.length, token: entry.token ?? dedupToken(table, body) };
+      if (format !== undefined) batch.format = format;
+      return batch;
     });
   }
 

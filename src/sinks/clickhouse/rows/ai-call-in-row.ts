@@ -4,7 +4,7 @@ import { utf8 } from '../../../core/json-bytes.js';
 import { type EndedSpan, spanTimes } from '../../../telemetry/ended-span.js';
 import type { AttemptStart } from '../../../telemetry/recorder-types.js';
 import { type AttributeWriter, writeAttemptAttributes, writeCallAttributes } from '../../../telemetry/span-attributes.js';
-import { ATTEMPT_FIELDS, CLIENT_SPAN_KEYS, SERVER_SPAN_KEYS } from '../ddl/ai-calls-in.js';
+import { ATTEMPT_FIELDS, CLIENT_SPAN_KEYS, SERVER_SPAN_KEYS, aiCallsInColumnNames } from '../ddl/ai-calls-in.js';
 import { type AiAttemptRow, toAiAttemptRows } from './ai-attempt-rows.js';
 import { toAiCallRow, writeAiCallColumns } from './ai-call-row.js';
 import { ColumnRun } from './column-run.js';
@@ -15,14 +15,16 @@ import { writeDateTime64ms, writeDateTime64ns } from './time-bytes.js';
 import { formatDateTime64ns } from './time-format.js';
 
 /**
- * One `ai_calls_in` row (ddl/ai-calls-in.ts), as JSONEachRow: the `ai_calls` columns, then
- * `resource_attributes`, `span` and `attempts`, the last two as positional JSON arrays (the insert
- * sets `input_format_json_named_tuples_as_objects = 0`).
+ * One `ai_calls_in` row (ddl/ai-calls-in.ts) as JSONCompactEachRow: the values in column order (no
+ * keys), the `ai_calls` columns, then `resource_attributes`, `span` and `attempts`, the last two as
+ * positional JSON arrays (the insert sets `input_format_json_named_tuples_as_objects = 0`). Without
+ * the keys a row is about a quarter smaller, and every byte a row holds costs the saturated sidecar
+ * (docs/benchmarks.md, eighth round).
  *
  * `callSpan` and `attemptSpans[i]` are the lean spans the sink hands to the views (undefined: the
  * span is not made by the views: not sampled, or written by the sink itself). The resource and the
- * call's trace state are taken from them, so a call with no span for the views leaves
- * `resource_attributes` and `span` out (their defaults: an empty map, `view` false).
+ * call's trace state are taken from them, so a call with no span for the views has an empty
+ * `resource_attributes` and a `span` whose `view` is false.
  */
 export interface AiCallInSpans {
   call: EndedSpan | undefined;
@@ -55,7 +57,7 @@ function firstSpan(spans: AiCallInSpans): EndedSpan | undefined {
   return undefined;
 }
 
-/** The row as an object (the reference the fast path matches, and its fallback for odd values). */
+/** The row as an object, keyed by column; `resource_attributes` and `span` only when a span is carried. */
 export function toAiCallInRow(r: CallRecord, spans: AiCallInSpans = NO_SPANS): Record<string, unknown> {
   const row: Record<string, unknown> = { ...toAiCallRow(r) };
   const any = firstSpan(spans);
@@ -88,20 +90,39 @@ export function toAiCallInRow(r: CallRecord, spans: AiCallInSpans = NO_SPANS): R
   return row;
 }
 
+const COLUMNS = aiCallsInColumnNames();
+const NO_CALL_SPAN: SpanTuple = [false, '', '', '', NO_ATTEMPT_SPAN[2], 0, null, []];
+const DEFAULTS: Record<string, unknown> = { resource_attributes: {}, span: NO_CALL_SPAN };
+
+/** The row's values in column order (the reference the fast path matches, and its fallback for odd values). */
+export function toAiCallInValues(r: CallRecord, spans: AiCallInSpans = NO_SPANS): unknown[] {
+  const row = toAiCallInRow(r, spans);
+  return COLUMNS.map((c) => {
+    if (c in row) return row[c];
+    if (c in DEFAULTS) return DEFAULTS[c];
+    throw new Error(`ai_calls_in column ${c} has no value`);
+  });
+}
+
+/** The row's line (without its `\n`): `JSON.stringify(toAiCallInValues(r, spans))`. */
+export function aiCallInLine(r: CallRecord, spans: AiCallInSpans = NO_SPANS): string {
+  return JSON.stringify(toAiCallInValues(r, spans));
+}
+
 const F = {
-  resource: utf8(',"resource_attributes":'),
-  span: utf8(',"span":[true,"'),
-  noCallSpan: utf8(',"span":[false,"","'),
+  noSpans: utf8(',{},[false,"","","","1970-01-01 00:00:00.000000000",0,null,[]]'),
+  span: utf8(',[true,"'),
+  noCallSpan: utf8(',[false,"","'),
   noCallSpanTail: utf8('","","1970-01-01 00:00:00.000000000",0,null,[]]'),
   quoteComma: utf8('","'),
   quote: utf8('"'),
   nullValue: utf8('null'),
-  attempts: utf8(',"attempts":['),
+  attempts: utf8(',['),
   noAttemptSpan: utf8(',[false,"","1970-01-01 00:00:00.000000000",0,null,[]]]'),
   attemptSpan: utf8(',[true,'),
   trueString: utf8('"true"'),
   falseString: utf8('"false"'),
-  end: utf8(']}'),
+  end: utf8(']]'),
 };
 
 const RESOURCES = new WeakMap<object, Uint8Array>();
@@ -296,7 +317,7 @@ function writeAttempt(w: RowBytes, a: AttemptRecord, span: EndedSpan | undefined
 const NO_USAGE = [0, 0, 0, 0, 0];
 
 /**
- * Writes `JSON.stringify(toAiCallInRow(r, spans))` into `w`, byte for byte, without the intermediate
+ * Writes `aiCallInLine(r, spans)` and its `\n` into `w`, byte for byte, without the intermediate
  * objects. A record with a field of an unexpected type is written on the object path. Throws (having
  * written part of a row) for a record that cannot be serialized at all: the caller rolls it back.
  */
@@ -308,10 +329,10 @@ export function writeAiCallInRow(w: RowBytes, r: CallRecord, spans: AiCallInSpan
   if (!w.bad) {
     const any = firstSpan(spans);
     if (any !== undefined) {
-      w.bytes(F.resource);
+      w.byte(44);
       w.bytes(resourceBytes(any));
       writeCallSpan(w, spans, any);
-    }
+    } else w.bytes(F.noSpans);
     w.bytes(F.attempts);
     for (let i = 0; i < attempts.length && !w.bad; i++) {
       const a = attempts[i];
@@ -325,7 +346,7 @@ export function writeAiCallInRow(w: RowBytes, r: CallRecord, spans: AiCallInSpan
   }
   if (w.bad) {
     w.pos = start;
-    w.native(JSON.stringify(toAiCallInRow(r, spans)));
+    w.native(aiCallInLine(r, spans));
   }
   w.endRow();
 }

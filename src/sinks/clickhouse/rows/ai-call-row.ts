@@ -7,7 +7,7 @@ import { writeUsageColumns } from './usage-columns.js';
 import { writeDateTime64ms } from './time-bytes.js';
 import { formatDateTime64ms } from './time-format.js';
 
-/** One `ai_calls` row, as JSONEachRow. Keys are the table's column names. */
+/** One `ai_calls` row as an object: keys are the table's column names, in column order. */
 export interface AiCallRow {
   call_id: string;
   ts: string;
@@ -85,39 +85,12 @@ export function toAiCallRow(r: CallRecord): AiCallRow {
   };
 }
 
-// The row's constant fragments, in column order.
+// The row's constant fragments: the ids go between fragments that hold their quotes (as JSON
+// string content); the quote that closes span_id opens the feature run.
 const F = {
-  // The ids go between fragments that hold their quotes (as JSON string content): the quote that
-  // closes span_id opens the feature run.
-  callId: utf8('{"call_id":"'),
-  ts: utf8('","ts":"'),
-  traceId: utf8('","trace_id":"'),
-  spanId: utf8('","span_id":"'),
-  feature: utf8('","feature":'),
-  route: utf8(',"route":'),
-  operation: utf8(',"operation":'),
-  path: utf8(',"path":'),
-  streamed: utf8(',"streamed":'),
-  requestedModel: utf8(',"requested_model":'),
-  finalProvider: utf8(',"final_provider":'),
-  finalModel: utf8(',"final_model":'),
-  outcome: utf8(',"outcome":'),
-  errorType: utf8(',"error_type":'),
-  httpStatus: utf8(',"http_status":'),
-  attemptCount: utf8(',"attempt_count":'),
-  retryCount: utf8(',"retry_count":'),
-  fallbackPath: utf8(',"fallback_path":'),
-  fallbackPathStr: utf8(',"fallback_path_str":'),
-  latencyMs: utf8(',"latency_ms":'),
-  ttfcMs: utf8(',"ttfc_ms":'),
-  overheadMs: utf8(',"overhead_ms":'),
-  costUsd: utf8(',"cost_usd":'),
-  priceTableVersion: utf8(',"price_table_version":'),
-  configHash: utf8(',"config_hash":'),
-  service: utf8(',"service":'),
-  namespace: utf8(',"namespace":'),
-  pod: utf8(',"pod":'),
-  workload: utf8(',"workload":'),
+  open: utf8('["'),
+  between: utf8('","'),
+  close: utf8('",'),
 };
 
 // Runs of columns that repeat from call to call (see ColumnRun).
@@ -126,84 +99,84 @@ const MODEL_RUN = new ColumnRun();
 const CONFIG_RUN = new ColumnRun();
 
 /**
- * `JSON.stringify(toAiCallRow(r))` without its closing `}`: the start of the call's `ai_calls_in`
- * row (rows/ai-call-in-row.ts), whose view makes the `ai_calls` row. Sets `w.bad` (and leaves what it
- * wrote) for a field of an unexpected type: the caller takes the object path. Throws for a record
- * that cannot be serialized at all.
+ * `JSON.stringify(Object.values(toAiCallRow(r)))` without its closing `]`: the values of the call's
+ * `ai_calls` columns, in column order, that start its `ai_calls_in` row (rows/ai-call-in-row.ts,
+ * JSONCompactEachRow). Sets `w.bad` (and leaves what it wrote) for a field of an unexpected type:
+ * the caller takes the object path. Throws for a record that cannot be serialized at all.
  */
 export function writeAiCallColumns(w: RowBytes, r: CallRecord): void {
   w.bad = false;
-  w.bytes(F.callId);
+  w.bytes(F.open);
   content(w, r.callId);
-  w.bytes(F.ts);
+  w.bytes(F.between);
   writeDateTime64ms(w, r.startedAtMs);
-  w.bytes(F.traceId);
+  w.bytes(F.between);
   content(w, r.traceId);
-  w.bytes(F.spanId);
+  w.bytes(F.between);
   content(w, r.spanId);
+  w.bytes(F.close);
   const { feature, route, operation, path, streamed } = r;
   if (!ROUTE_RUN.copy(w, feature, route, operation, path, streamed)) {
-    w.bytes(F.feature);
     str(w, feature);
-    w.bytes(F.route);
+    w.byte(44);
     str(w, route);
-    w.bytes(F.operation);
+    w.byte(44);
     str(w, operation);
-    w.bytes(F.path);
+    w.byte(44);
     str(w, path);
-    w.bytes(F.streamed);
+    w.byte(44);
     bool(w, streamed);
     ROUTE_RUN.wrote(w, feature, route, operation, path, streamed);
   }
   const { requestedModel, finalProvider, finalModel, outcome, errorType } = r;
   if (!MODEL_RUN.copy(w, requestedModel, finalProvider, finalModel, outcome, errorType)) {
-    w.bytes(F.requestedModel);
+    w.byte(44);
     str(w, requestedModel);
-    w.bytes(F.finalProvider);
+    w.byte(44);
     str(w, finalProvider);
-    w.bytes(F.finalModel);
+    w.byte(44);
     str(w, finalModel);
-    w.bytes(F.outcome);
+    w.byte(44);
     str(w, outcome);
-    w.bytes(F.errorType);
+    w.byte(44);
     strOrEmpty(w, errorType);
     MODEL_RUN.wrote(w, requestedModel, finalProvider, finalModel, outcome, errorType);
   }
-  w.bytes(F.httpStatus);
+  w.byte(44);
   num(w, r.httpStatus);
-  w.bytes(F.attemptCount);
+  w.byte(44);
   num(w, r.attemptCount);
-  w.bytes(F.retryCount);
+  w.byte(44);
   num(w, r.retryCount);
-  w.bytes(F.fallbackPath);
-  strArrayAndJoined(w, r.fallbackPath, F.fallbackPathStr, 62);
-  w.bytes(F.latencyMs);
+  w.byte(44);
+  strArrayAndJoined(w, r.fallbackPath, 62);
+  w.byte(44);
   num(w, r.latencyMs);
-  w.bytes(F.ttfcMs);
+  w.byte(44);
   numOrNull(w, r.timeToFirstChunkMs);
-  w.bytes(F.overheadMs);
+  w.byte(44);
   num(w, r.overheadMs);
   const u = r.usage;
   if (typeof u === 'object' && u !== null) writeUsageColumns(w, u);
   else w.bad = true;
-  w.bytes(F.costUsd);
+  w.byte(44);
   numOrNullStrict(w, r.costUsd);
   const { priceTableVersion, configHash } = r;
   const res = r.resource;
   if (typeof res === 'object' && res !== null) {
     const { service, namespace, pod, workload } = res;
     if (!CONFIG_RUN.copy(w, priceTableVersion, configHash, service, namespace, pod, workload)) {
-      w.bytes(F.priceTableVersion);
+      w.byte(44);
       str(w, priceTableVersion);
-      w.bytes(F.configHash);
+      w.byte(44);
       str(w, configHash);
-      w.bytes(F.service);
+      w.byte(44);
       str(w, service);
-      w.bytes(F.namespace);
+      w.byte(44);
       str(w, namespace);
-      w.bytes(F.pod);
+      w.byte(44);
       str(w, pod);
-      w.bytes(F.workload);
+      w.byte(44);
       str(w, workload);
       CONFIG_RUN.wrote(w, priceTableVersion, configHash, service, namespace, pod, workload);
     }

@@ -59,8 +59,8 @@ export function bool(w: RowBytes, v: unknown): void {
   else w.bad = true;
 }
 
-/** An array of strings, then `,"<key>":` and the elements joined by `sep` as one string. */
-export function strArrayAndJoined(w: RowBytes, v: unknown, key: Uint8Array, sep: number): void {
+/** An array of strings, then a comma and the elements joined by `sep` as one string. */
+export function strArrayAndJoined(w: RowBytes, v: unknown, sep: number): void {
   if (!Array.isArray(v)) {
     w.bad = true;
     return;
@@ -76,7 +76,7 @@ export function strArrayAndJoined(w: RowBytes, v: unknown, key: Uint8Array, sep:
     w.string(e);
   }
   w.byte(93);
-  w.bytes(key);
+  w.byte(44);
   // Escaping is per character (a lone surrogate stays lone next to `sep`), so escaping each part
   // equals escaping the joined string.
   w.byte(34);
