@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AI_CALLS_COLUMNS } from '../../../src/sinks/clickhouse/ddl/ai-calls.js';
 import { allStatements, MIGRATIONS } from '../../../src/sinks/clickhouse/migrations.js';
+import { aiCallsInColumnNames } from '../../../src/sinks/clickhouse/ddl/ai-calls-in.js';
+import { insertQuery } from '../../../src/sinks/clickhouse/pipeline/insert-batch.js';
 
 const LEDGER_COLUMNS = [
   'call_id',
@@ -125,4 +127,29 @@ test('cluster: every statement ON CLUSTER, Replicated local tables, Distributed 
     );
   }
   assert.doesNotMatch(sql, /Distributed\('ledger', 'switchyard', 'schema_migrations/);
+});
+
+test('inserts: JSONEachRow by default; a JSONCompactEachRow batch names the ai_calls_in columns in order', () => {
+  const body = Buffer.from('[]\n');
+  const batch = { seq: 1, table: 'ai_calls_in' as const, rows: 1, body, bytes: body.length, token: 't' };
+  const ctx = { database: 'switchyard' };
+  assert.equal(insertQuery(ctx, batch), 'INSERT INTO `switchyard`.`ai_calls_in` FORMAT JSONEachRow');
+  const compact = insertQuery(ctx, { ...batch, format: 'JSONCompactEachRow' });
+  const m = /^INSERT INTO `switchyard`\.`ai_calls_in` \((.+)\) FORMAT JSONCompactEachRow$/.exec(compact);
+  assert.ok(m, compact);
+  assert.deepEqual(
+    (m[1] as string).split(', ').map((c) => c.replace(/`/g, '')),
+    aiCallsInColumnNames(),
+  );
+  // the columns are those of the table the migration creates, in its order
+  const ddl = allStatements(ctx).find((q) => q.includes('ai_calls_in') && q.includes('ENGINE = Null')) as string;
+  const created = ddl
+    .slice(ddl.indexOf('(') + 1, ddl.lastIndexOf(')'))
+    .split(',\n')
+    .map((l) => l.trim().split(' ')[0]);
+  assert.deepEqual(created, aiCallsInColumnNames());
+  assert.throws(
+    () => insertQuery(ctx, { ...batch, table: 'otel_traces', format: 'JSONCompactEachRow' }),
+    /no JSONCompactEachRow column list/,
+  );
 });
