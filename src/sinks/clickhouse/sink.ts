@@ -27,7 +27,7 @@ import { resolveTarget } from './target.js';
  * `ai_calls` row, its `ai_attempts` rows and the `otel_traces` rows of the lean spans the row
  * carries (pipeline/span-views.ts); other spans are `otel_traces` rows of their own.
  * `write()` and `writeSpan()` only append to an in-memory buffer: they never throw, never await,
- * never do I/O and do not serialize. Records are serialized on the next turn of the event loop, off
+ * never do I/O and do not serialize. Records are serialized within 5 ms (pipeline/record-buffer.ts), off
  * the request path, straight into the per-table batch writers' byte buffers; a batch goes out when
  * full (rows or bytes), `max_delay_ms` after its first row, or on flush. The schema is migrated
  * (auto_migrate) before the first insert, not at start, so a sidecar starts fine while ClickHouse is
