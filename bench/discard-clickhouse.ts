@@ -1,12 +1,12 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aiCallsInColumnNames } from '../src/sinks/clickhouse/ddl/ai-calls-in.js';
+import { aiCallsInV2ColumnNames } from '../src/sinks/clickhouse/ddl/ai-calls-in-v2.js';
 
 /**
  * A stand-in for ClickHouse's HTTP interface that takes INSERTs and throws their rows away, for
  * `bench/sink-cost.ts`: the sidecar's side of the sink (building rows, sending them) without the
  * ClickHouse server's CPU. It answers an `INSERT INTO <db>.<table> FORMAT JSONEachRow` with 200
- * once the body is read, and counts rows (lines) and bytes per table, and the spans `ai_calls_in`
+ * once the body is read, and counts rows (lines) and bytes per table, and the spans `ai_calls_in_v2`
  * rows carry for the views (what ClickHouse would turn into `otel_traces` rows); anything else gets
  * a ClickHouse-style 400, so a sink that expects more (DDL, queries) fails loudly instead of being
  * measured wrong. It takes both row formats the sink writes: JSONEachRow, and JSONCompactEachRow
@@ -16,15 +16,15 @@ export interface DiscardTotals {
   inserts: number;
   bytes: number;
   rows: Record<string, number>;
-  /** Spans inside `ai_calls_in` rows: the call's (`span` view flag) and its attempts'. */
+  /** Spans inside `ai_calls_in_v2` rows: the call's (`span` view flag) and its attempts'. */
   carriedSpans: number;
 }
 
-const COLUMNS = aiCallsInColumnNames();
+const COLUMNS = aiCallsInV2ColumnNames();
 const SPAN_AT = COLUMNS.indexOf('span');
 const ATTEMPTS_AT = COLUMNS.indexOf('attempts');
 
-/** Spans an `ai_calls_in` row carries (ddl/ai-calls-in.ts: `span` and each attempt's last element). */
+/** Spans an `ai_calls_in_v2` row carries (ddl/ai-calls-in-v2.ts: `span` and each attempt's last element). */
 function carried(line: string): number {
   const parsed = JSON.parse(line) as unknown;
   const row = (Array.isArray(parsed) ? { span: parsed[SPAN_AT], attempts: parsed[ATTEMPTS_AT] } : parsed) as {
@@ -47,7 +47,7 @@ const INSERT =
 
 export interface DiscardOptions {
   /**
-   * Parse each `ai_calls_in` row to count the spans it carries (default true). `npm run bench`
+   * Parse each `ai_calls_in_v2` row to count the spans it carries (default true). `npm run bench`
    * turns it off: there the server stands in for a ClickHouse host of its own, and only counts rows.
    */
   countSpans?: boolean;
@@ -74,7 +74,7 @@ export async function startDiscardClickHouse(opts: DiscardOptions = {}): Promise
     }
     let rows = 0;
     let bytes = 0;
-    const keep: Buffer[] | null = countSpans && table === 'ai_calls_in' ? [] : null;
+    const keep: Buffer[] | null = countSpans && table === 'ai_calls_in_v2' ? [] : null;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       keep?.push(chunk);

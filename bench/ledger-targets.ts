@@ -28,8 +28,8 @@ export async function ledgerRows(url: string): Promise<number> {
   return Number(text);
 }
 
-/** `ai_calls_in` rows the discarding endpoint has taken so far. */
+/** `ai_calls_in_v2` rows the discarding endpoint has taken so far. */
 export async function discardRows(url: string): Promise<number> {
   const totals = (await (await fetch(`${url}/totals`)).json()) as DiscardTotals;
-  return totals.rows.ai_calls_in ?? 0;
+  return totals.rows.ai_calls_in_v2 ?? 0;
 }

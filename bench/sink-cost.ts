@@ -15,7 +15,7 @@ import { median } from './stats.js';
 
 /**
  * What the ClickHouse sink costs the sidecar's own CPU, per call, split into the ledger (the
- * `ai_calls_in` row) and the spans (carried in that row for ClickHouse's views, or `otel_traces`
+ * `ai_calls_in_v2` row) and the spans (carried in that row for ClickHouse's views, or `otel_traces`
  * rows of their own): `npm run bench:sink`.
  *
  * One process runs the real telemetry (lean spans, OTLP export to a local receiver, the recorder)
@@ -259,10 +259,10 @@ function report(r: SinkCostResult): string {
     '| sink | CPU µs/call | added µs/call (paired) | range of the paired differences |',
     '|---|---:|---:|---|',
     `| off | ${f(r.cpuUsPerCall.off)} | – | – |`,
-    `| ledger (ai_calls_in rows) | ${f(r.cpuUsPerCall.ledger)} | ${f(r.pairedDeltaUs.ledger)} | ${range('ledger')} |`,
+    `| ledger (ai_calls_in_v2 rows) | ${f(r.cpuUsPerCall.ledger)} | ${f(r.pairedDeltaUs.ledger)} | ${range('ledger')} |`,
     `| ledger + spans (carried for the views) | ${f(r.cpuUsPerCall.full)} | ${f(r.pairedDeltaUs.full)} | ${range('full')} |`,
     '',
-    `Rows received by the discard server: ai_calls_in ${r.received.rows.ai_calls_in ?? 0} (carrying ${r.received.carriedSpans} spans), ` +
+    `Rows received by the discard server: ai_calls_in_v2 ${r.received.rows.ai_calls_in_v2 ?? 0} (carrying ${r.received.carriedSpans} spans), ` +
       `otel_traces ${r.received.rows.otel_traces ?? 0} (sent: ${r.sent.records} records, ${r.sent.spans} spans), ` +
       `${(r.received.bytes / 1024 / 1024).toFixed(1)} MiB in ${r.received.inserts} inserts.`,
   ].join('\n');

@@ -99,7 +99,7 @@ test('bench --quick measures every cell and writes the report', { timeout: 150_0
   }
 
   assert.ok(r.ledger && r.ledger.rows > 0 && r.ledger.callsSent > 0, `ledger ${JSON.stringify(r.ledger)}`);
-  // The discarding endpoint got one ai_calls_in row per call the sink-on sidecar served.
+  // The discarding endpoint got one ai_calls_in_v2 row per call the sink-on sidecar served.
   assert.ok(r.discardLedger && r.discardLedger.callsSent > 0, `discard ledger ${JSON.stringify(r.discardLedger)}`);
   assert.equal(r.discardLedger.rows, r.discardLedger.callsSent);
 });

@@ -26,9 +26,9 @@ test('bench:sink --quick measures all three phases and delivers every row it was
   // Two spans per call in the full slices (and the warm-up); ledger-only slices add records only.
   assert.ok(out.sent.spans > 0 && out.sent.spans % 2 === 0, `spans sent: ${out.sent.spans}`);
   assert.ok(out.sent.records > out.sent.spans / 2, `records ${out.sent.records}, spans ${out.sent.spans}`);
-  // One ai_calls_in row per record; each span either rides in its call's row (for the views) or is
+  // One ai_calls_in_v2 row per record; each span either rides in its call's row (for the views) or is
   // an otel_traces row of its own, never both.
-  assert.equal(out.received.rows.ai_calls_in, out.sent.records);
+  assert.equal(out.received.rows.ai_calls_in_v2, out.sent.records);
   assert.equal((out.received.rows.otel_traces ?? 0) + out.received.carriedSpans, out.sent.spans);
   assert.ok(out.received.carriedSpans > 0, 'the views get the spans');
   assert.match(r.stderr, /\[sink-cost\] rotation 2\/2/);

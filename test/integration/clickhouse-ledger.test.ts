@@ -45,10 +45,10 @@ for (const kind of BACKENDS) {
       const first = await migrate(client, { database: 'mig_check' });
       assert.deepEqual(
         first.applied.map((m) => m.version),
-        [1, 2, 3, 4, 5],
+        [1, 2, 3, 4, 5, 6],
       );
       const second = await migrate(client, { database: 'mig_check' });
-      assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
+      assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6] });
       const recorded = await rows<{ version: number; name: string }>(
         client,
         'SELECT version, name FROM mig_check.schema_migrations FINAL ORDER BY version',
@@ -59,6 +59,7 @@ for (const kind of BACKENDS) {
         { version: 3, name: 'create_otel_traces' },
         { version: 4, name: 'create_ai_calls_hourly' },
         { version: 5, name: 'create_ai_calls_in' },
+        { version: 6, name: 'create_ai_calls_in_v2' },
       ]);
       const tables = await rows<{ name: string }>(client, "SELECT name FROM system.tables WHERE database = 'mig_check' ORDER BY name");
       assert.deepEqual(
@@ -72,6 +73,10 @@ for (const kind of BACKENDS) {
           'ai_calls_in_attempts_mv',
           'ai_calls_in_calls_mv',
           'ai_calls_in_spans_mv',
+          'ai_calls_in_v2',
+          'ai_calls_in_v2_attempts_mv',
+          'ai_calls_in_v2_calls_mv',
+          'ai_calls_in_v2_spans_mv',
           'otel_traces',
           'otel_traces_trace_id_ts',
           'otel_traces_trace_id_ts_mv',

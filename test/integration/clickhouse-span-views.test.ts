@@ -124,13 +124,13 @@ for (const kind of BACKENDS) {
       assert.deepEqual(logs, []);
     });
 
-    test('a replayed ai_calls_in batch adds nothing; a replay after a half-done insert completes it', async () => {
+    test('a replayed ai_calls_in_v2 batch adds nothing; a replay after a half-done insert completes it', async () => {
       const ctx = { database: 'replays' };
       await migrate(client, ctx);
       const insert = makeInserter(client, ctx, { asyncInsert: false });
       const s = scenarioRecords();
       const lines = [{ ...s.retried, callId: 'replayed' }].map((r) => JSON.stringify(toAiCallInRow(r)));
-      const batch = makeBatch(1, 'ai_calls_in', lines);
+      const batch = makeBatch(1, 'ai_calls_in_v2', lines);
       const counts = async () =>
         (
           await (
@@ -152,6 +152,33 @@ for (const kind of BACKENDS) {
       await insert(batch);
       await insert(batch);
       assert.deepEqual(await counts(), { calls: 1, attempts: 2 });
+    });
+
+    test('rows in migration 5 layout (sidecars of the previous release, and their spools) still land through ai_calls_in', async () => {
+      const ctx = { database: 'layout5' };
+      await migrate(client, ctx);
+      const insert = makeInserter(client, ctx, { asyncInsert: false });
+      const s = scenarioRecords();
+      // ai_calls_in's span tuples are ai_calls_in_v2's without the trailing bit set
+      const v5 = (r: CallRecord) => {
+        const row = toAiCallInRow(r) as { span?: unknown[]; attempts: unknown[][] };
+        row.span = [false, '', '', '', '1970-01-01 00:00:00.000000000', 0, null, []];
+        for (const a of row.attempts) a[a.length - 1] = (a[a.length - 1] as unknown[]).slice(0, -1);
+        return JSON.stringify(row);
+      };
+      await insert(makeBatch(1, 'ai_calls_in', [v5({ ...s.retried, callId: 'old-layout' })]));
+      await insert(makeBatch(2, 'ai_calls_in_v2', [JSON.stringify(toAiCallInRow({ ...s.fallback, callId: 'new-layout' }))]));
+      const got = await (
+        await client.query({
+          query:
+            'SELECT call_id, (SELECT count() FROM layout5.ai_attempts a WHERE a.call_id = c.call_id) AS attempts FROM layout5.ai_calls c ORDER BY call_id',
+          format: 'JSONEachRow',
+        })
+      ).json<{ call_id: string; attempts: number }>();
+      assert.deepEqual(got, [
+        { call_id: 'new-layout', attempts: s.fallback.attempts.length },
+        { call_id: 'old-layout', attempts: s.retried.attempts.length },
+      ]);
     });
   });
 }

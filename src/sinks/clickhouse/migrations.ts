@@ -3,6 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { aiAttemptsDdl } from './ddl/ai-attempts.js';
 import { aiCallsDdl } from './ddl/ai-calls.js';
 import { aiCallsInDdl } from './ddl/ai-calls-in.js';
+import { aiCallsInV2Ddl } from './ddl/ai-calls-in-v2.js';
 import { type DdlContext, engine, onCluster, qualified, quoteIdent } from './ddl/context.js';
 import { otelTracesDdl } from './ddl/otel-traces.js';
 import { rollupsDdl } from './ddl/rollups.js';
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'create_otel_traces', statements: otelTracesDdl },
   { version: 4, name: 'create_ai_calls_hourly', statements: rollupsDdl },
   { version: 5, name: 'create_ai_calls_in', statements: aiCallsInDdl },
+  { version: 6, name: 'create_ai_calls_in_v2', statements: aiCallsInV2Ddl },
 ];
 
 export function bootstrapStatements(ctx: DdlContext): string[] {

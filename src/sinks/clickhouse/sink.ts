@@ -12,6 +12,7 @@ import { Delivery } from './pipeline/delivery.js';
 import { makeInserter } from './pipeline/insert-batch.js';
 import { RecordBuffer } from './pipeline/record-buffer.js';
 import { SpanViews } from './pipeline/span-views.js';
+import { AI_CALLS_IN_V2 } from './ddl/ai-calls-in-v2.js';
 import { Spool } from './pipeline/spool.js';
 import { viewKeysMatch, writeAiCallInRow } from './rows/ai-call-in-row.js';
 import { writeEndedSpanRow } from './rows/ended-span-row.js';
@@ -92,7 +93,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const submit = (batch: Batch) => delivery.submit(batch);
   const limits = { maxRows: settings.batch.max_rows, maxBytes: settings.batch.max_bytes };
   const runId = newRunId();
-  const callsOut = new BatchWriter({ table: 'ai_calls_in', limits, nextSeq, runId, submit, bodies, format: 'JSONCompactEachRow' });
+  const callsOut = new BatchWriter({ table: AI_CALLS_IN_V2, limits, nextSeq, runId, submit, bodies, format: 'JSONCompactEachRow' });
   const tracesOut = new BatchWriter({ table: 'otel_traces', limits, nextSeq, runId, submit, bodies });
   let closed = false;
   let droppedOnWrite = 0;
@@ -117,8 +118,8 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
           callsOut.rollback();
           droppedOnWrite++;
           opts.log(`clickhouse sink: cannot serialize call ${record?.callId}: ${(err as Error).message}`);
-          if (carried.call) queueSpan(carried.call);
-          for (const s of carried.attempts) if (s) queueSpan(s);
+          if (carried.call) queueSpan(carried.call.span);
+          for (const s of carried.attempts) if (s) queueSpan(s.span);
           continue;
         }
         callsOut.commit();

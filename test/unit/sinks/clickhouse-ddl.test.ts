@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { AI_CALLS_COLUMNS } from '../../../src/sinks/clickhouse/ddl/ai-calls.js';
 import { allStatements, MIGRATIONS } from '../../../src/sinks/clickhouse/migrations.js';
 import { aiCallsInColumnNames } from '../../../src/sinks/clickhouse/ddl/ai-calls-in.js';
+import { aiCallsInV2ColumnNames } from '../../../src/sinks/clickhouse/ddl/ai-calls-in-v2.js';
 import { insertQuery } from '../../../src/sinks/clickhouse/pipeline/insert-batch.js';
 
 const LEDGER_COLUMNS = [
@@ -110,44 +111,56 @@ test('cluster: every statement ON CLUSTER, Replicated local tables, Distributed 
     sql,
     /`otel_traces_trace_id_ts_local_mv` ON CLUSTER `ledger`\nTO `switchyard`\.`otel_traces_trace_id_ts_local`[\s\S]*FROM `switchyard`\.`otel_traces_local`/,
   );
-  // ai_calls_in: a Null table on every node behind a Distributed one (sharded like the ledger); its
-  // views read each node's Null table and write that node's local tables.
-  assert.match(sql, /CREATE TABLE IF NOT EXISTS `switchyard`\.`ai_calls_in_local` ON CLUSTER `ledger`\n\([\s\S]*?\)\nENGINE = Null/);
-  assert.match(sql, /ENGINE = Distributed\('ledger', 'switchyard', 'ai_calls_in_local', cityHash64\(call_id\)\)/);
-  for (const [view, target] of [
-    ['calls', 'ai_calls'],
-    ['attempts', 'ai_attempts'],
-    ['spans', 'otel_traces'],
-  ]) {
+  // ai_calls_in and ai_calls_in_v2: a Null table on every node behind a Distributed one (sharded
+  // like the ledger); their views read each node's Null table and write that node's local tables.
+  for (const input of ['ai_calls_in', 'ai_calls_in_v2']) {
     assert.match(
       sql,
-      new RegExp(
-        `\`ai_calls_in_local_${view}_mv\` ON CLUSTER \`ledger\`\nTO \`switchyard\`\\.\`${target}_local\`[\\s\\S]*?FROM \`switchyard\`\\.\`ai_calls_in_local\``,
-      ),
+      new RegExp(`CREATE TABLE IF NOT EXISTS \`switchyard\`\\.\`${input}_local\` ON CLUSTER \`ledger\`\n\\([\\s\\S]*?\\)\nENGINE = Null`),
     );
+    assert.match(sql, new RegExp(`ENGINE = Distributed\\('ledger', 'switchyard', '${input}_local', cityHash64\\(call_id\\)\\)`));
+    for (const [view, target] of [
+      ['calls', 'ai_calls'],
+      ['attempts', 'ai_attempts'],
+      ['spans', 'otel_traces'],
+    ]) {
+      assert.match(
+        sql,
+        new RegExp(
+          `\`${input}_local_${view}_mv\` ON CLUSTER \`ledger\`\nTO \`switchyard\`\\.\`${target}_local\`[\\s\\S]*?FROM \`switchyard\`\\.\`${input}_local\`\n`,
+        ),
+      );
+    }
   }
   assert.doesNotMatch(sql, /Distributed\('ledger', 'switchyard', 'schema_migrations/);
 });
 
-test('inserts: JSONEachRow by default; a JSONCompactEachRow batch names the ai_calls_in columns in order', () => {
-  const body = Buffer.from('[]\n');
-  const batch = { seq: 1, table: 'ai_calls_in' as const, rows: 1, body, bytes: body.length, token: 't' };
+test('inserts: JSONEachRow by default; a JSONCompactEachRow batch names the ai_calls_in(_v2) columns in order', () => {
   const ctx = { database: 'switchyard' };
-  assert.equal(insertQuery(ctx, batch), 'INSERT INTO `switchyard`.`ai_calls_in` FORMAT JSONEachRow');
-  const compact = insertQuery(ctx, { ...batch, format: 'JSONCompactEachRow' });
-  const m = /^INSERT INTO `switchyard`\.`ai_calls_in` \((.+)\) FORMAT JSONCompactEachRow$/.exec(compact);
-  assert.ok(m, compact);
-  assert.deepEqual(
-    (m[1] as string).split(', ').map((c) => c.replace(/`/g, '')),
-    aiCallsInColumnNames(),
-  );
-  // the columns are those of the table the migration creates, in its order
-  const ddl = allStatements(ctx).find((q) => q.includes('ai_calls_in') && q.includes('ENGINE = Null')) as string;
-  const created = ddl
-    .slice(ddl.indexOf('(') + 1, ddl.lastIndexOf(')'))
-    .split(',\n')
-    .map((l) => l.trim().split(' ')[0]);
-  assert.deepEqual(created, aiCallsInColumnNames());
+  const body = Buffer.from('[]\n');
+  for (const [table, names] of [
+    ['ai_calls_in_v2', aiCallsInV2ColumnNames()],
+    ['ai_calls_in', aiCallsInColumnNames()],
+  ] as const) {
+    const batch = { seq: 1, table, rows: 1, body, bytes: body.length, token: 't' };
+    assert.equal(insertQuery(ctx, batch), `INSERT INTO \`switchyard\`.\`${table}\` FORMAT JSONEachRow`);
+    const compact = insertQuery(ctx, { ...batch, format: 'JSONCompactEachRow' });
+    const m = new RegExp(`^INSERT INTO \`switchyard\`\\.\`${table}\` \\((.+)\\) FORMAT JSONCompactEachRow$`).exec(compact);
+    assert.ok(m, compact);
+    assert.deepEqual(
+      (m[1] as string).split(', ').map((c) => c.replace(/`/g, '')),
+      names,
+    );
+    // the columns are those of the table the migration creates, in its order
+    const ddl = allStatements(ctx).find((q) => q.startsWith(`CREATE TABLE IF NOT EXISTS \`switchyard\`.\`${table}\``)) as string;
+    assert.match(ddl, /ENGINE = Null$/);
+    const created = ddl
+      .slice(ddl.indexOf('(') + 1, ddl.lastIndexOf(')'))
+      .split(',\n')
+      .map((l) => l.trim().split(' ')[0]);
+    assert.deepEqual(created, names);
+  }
+  const batch = { seq: 1, table: 'ai_calls_in' as const, rows: 1, body, bytes: body.length, token: 't' };
   assert.throws(
     () => insertQuery(ctx, { ...batch, table: 'otel_traces', format: 'JSONCompactEachRow' }),
     /no JSONCompactEachRow column list/,

@@ -10,7 +10,8 @@ import type { SinkTable } from '../../../src/sinks/clickhouse/pipeline/batch.js'
 import { toAiAttemptRows } from '../../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
 import { toAiCallRow } from '../../../src/sinks/clickhouse/rows/ai-call-row.js';
 import { aiCallInLine } from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
-import { ATTEMPT_FIELDS, aiCallsInColumnNames } from '../../../src/sinks/clickhouse/ddl/ai-calls-in.js';
+import { ATTEMPT_FIELDS } from '../../../src/sinks/clickhouse/ddl/ai-calls-in.js';
+import { aiCallsInV2ColumnNames } from '../../../src/sinks/clickhouse/ddl/ai-calls-in-v2.js';
 import { toEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-row.js';
 import { parseClickHouseSettings } from '../../../src/sinks/clickhouse/settings.js';
 import { createClickHouseSink } from '../../../src/sinks/clickhouse/sink.js';
@@ -27,7 +28,7 @@ after(() => {
 async function openSink(maxRows = 2000) {
   const dir = mkdtempSync(join(tmpdir(), 'ch-sink-unit-'));
   dirs.push(dir);
-  const lines: Record<SinkTable, string[]> = { ai_calls_in: [], ai_calls: [], ai_attempts: [], otel_traces: [] };
+  const lines: Record<SinkTable, string[]> = { ai_calls_in_v2: [], ai_calls_in: [], ai_calls: [], ai_attempts: [], otel_traces: [] };
   const tokens = new Set<string>();
   const logs: string[] = [];
   const sink = await createClickHouseSink(
@@ -38,8 +39,8 @@ async function openSink(maxRows = 2000) {
         // the body is ours until this promise settles: read it now
         const text = b.body.toString('utf8');
         assert.ok(text.endsWith('\n'));
-        // ai_calls_in rows are arrays of values in column order; other tables' rows are objects
-        assert.equal(b.format, b.table === 'ai_calls_in' ? 'JSONCompactEachRow' : undefined);
+        // ai_calls_in_v2 rows are arrays of values in column order; other tables' rows are objects
+        assert.equal(b.format, b.table === 'ai_calls_in_v2' ? 'JSONCompactEachRow' : undefined);
         assert.equal(b.bytes, b.body.length);
         assert.ok(!tokens.has(b.token), 'every batch has its own token');
         tokens.add(b.token);
@@ -53,26 +54,26 @@ async function openSink(maxRows = 2000) {
 
 const records = () => Object.values(scenarioRecords());
 
-/** An `ai_calls_in` line (JSONCompactEachRow) as an object keyed by column. */
+/** An `ai_calls_in_v2` line (JSONCompactEachRow) as an object keyed by column. */
 function callInRow(line: string): Record<string, unknown> {
   const values = JSON.parse(line) as unknown[];
-  const columns = aiCallsInColumnNames();
+  const columns = aiCallsInV2ColumnNames();
   assert.equal(values.length, columns.length);
   return Object.fromEntries(columns.map((c, i) => [c, values[i]]));
 }
 
 /**
- * The ledger rows the sink inserted are those of the records written, in order: one `ai_calls_in`
+ * The ledger rows the sink inserted are those of the records written, in order: one `ai_calls_in_v2`
  * row each, holding the record's `ai_calls` row and, per attempt, its `ai_attempts` row's values.
  */
 function assertLedger(lines: Record<SinkTable, string[]>, written: CallRecord[]): void {
   assert.deepEqual(
-    lines.ai_calls_in,
+    lines.ai_calls_in_v2,
     written.map((r) => aiCallInLine(r)),
   );
   assert.deepEqual(lines.ai_calls, []);
   assert.deepEqual(lines.ai_attempts, []);
-  for (const [i, line] of lines.ai_calls_in.entries()) {
+  for (const [i, line] of lines.ai_calls_in_v2.entries()) {
     const { resource_attributes, span, attempts, ...call } = callInRow(line) as { attempts: unknown[][] } & Record<string, unknown>;
     const r = written[i] as CallRecord;
     assert.deepEqual(call, toAiCallRow(r));
@@ -82,7 +83,7 @@ function assertLedger(lines: Record<SinkTable, string[]>, written: CallRecord[])
     );
     // no span rides along: an empty resource, and a span tuple the views skip (view false)
     assert.deepEqual(resource_attributes, {});
-    assert.deepEqual(span, [false, '', '', '', '1970-01-01 00:00:00.000000000', 0, null, []]);
+    assert.deepEqual(span, [false, '', '', '', '1970-01-01 00:00:00.000000000', 0, null, [], 0]);
   }
 }
 
@@ -172,7 +173,7 @@ test('lean spans become otel_traces rows', async () => {
   await sink.close();
 });
 
-test('lean spans ride in their call row; spans of calls in flight at a flush, or that do not match their record, are rows of their own', async () => {
+test('lean spans ride in their call row; spans of calls in flight at a flush, that do not match their record, or that the views cannot rebuild, are rows of their own', async () => {
   const { sink, lines } = await openSink();
   const telemetry = await startTelemetry({
     serviceName: 'switchyard',
@@ -182,14 +183,14 @@ test('lean spans ride in their call row; spans of calls in flight at a flush, or
     sinkHealth: () => [],
   });
   const s = scenarioRecords();
-  const run = (r: CallRecord, opts: { wrongAttemptId?: boolean } = {}) => {
+  const run = (r: CallRecord, opts: { wrongAttemptId?: boolean; startModel?: string } = {}) => {
     const call = telemetry.recorder.startCall({ operation: 'chat', method: 'POST', path: r.path, startedAtMs: r.startedAtMs });
     const a = r.attempts[0] as CallRecord['attempts'][number];
-    const handle = call.startAttempt(attemptStartOf(a));
+    const handle = call.startAttempt({ ...attemptStartOf(a), model: opts.startModel ?? a.model });
     const attempt = { ...a, spanId: opts.wrongAttemptId ? 'ffffffffffffffff' : handle.spanId };
     handle.end(attempt);
     const end = () => call.end({ ...r, traceId: call.traceId, spanId: call.spanId, attempts: [attempt] });
-    return { end, attemptSpanId: handle.spanId };
+    return { end, attemptSpanId: handle.spanId, callSpanId: call.spanId };
   };
   const a = run({ ...s.plain, callId: 'carried' });
   a.end();
@@ -198,13 +199,21 @@ test('lean spans ride in their call row; spans of calls in flight at a flush, or
   b.end();
   const c = run({ ...s.plain, callId: 'mismatch' }, { wrongAttemptId: true });
   c.end();
+  // the views print a cost of 1e21 as `1e21`, where the span has `1e+21`: that SERVER span is a row
+  const d = run({ ...s.plain, callId: 'unprintable', costUsd: 1e21 });
+  d.end();
+  // the attempt asked for another model than its record names: the views would write the record's
+  const e = run({ ...s.plain, callId: 'other-model' }, { startModel: 'gpt-4o' });
+  e.end();
   await sink.flush();
-  const rows = lines.ai_calls_in.map((l) => callInRow(l) as { call_id: string; span: [boolean]; attempts: [boolean][][] });
+  const rows = lines.ai_calls_in_v2.map((l) => callInRow(l) as { call_id: string; span: [boolean]; attempts: [boolean][][] });
   const carried = rows.map((r) => [r.call_id, r.span[0] === true, (r.attempts[0]?.at(-1) as [boolean])[0]]);
   assert.deepEqual(carried, [
     ['carried', true, true],
     ['in-flight', true, false],
     ['mismatch', true, false],
+    ['unprintable', false, true],
+    ['other-model', true, false],
   ]);
   const own = lines.otel_traces.map((l) => JSON.parse(l) as { SpanId: string; SpanKind: string });
   assert.deepEqual(
@@ -212,10 +221,12 @@ test('lean spans ride in their call row; spans of calls in flight at a flush, or
     [
       [b.attemptSpanId, 'SPAN_KIND_CLIENT'],
       [c.attemptSpanId, 'SPAN_KIND_CLIENT'],
+      [d.callSpanId, 'SPAN_KIND_SERVER'],
+      [e.attemptSpanId, 'SPAN_KIND_CLIENT'],
     ],
   );
-  // six spans, each written once: four by the views, two as rows
-  assert.equal(sink.health().spansByViews, 4);
+  // ten spans, each written once: six by the views, four as rows
+  assert.equal(sink.health().spansByViews, 6);
   await telemetry.shutdown();
   await sink.close();
 });

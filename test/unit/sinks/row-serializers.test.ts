@@ -14,7 +14,8 @@ import {
 import { toEndedSpanRow, writeEndedSpanRow } from '../../../src/sinks/clickhouse/rows/ended-span-row.js';
 import { serializeOtelSpanRow, toOtelSpanRow } from '../../../src/sinks/clickhouse/rows/otel-span-row.js';
 import { RowBytes } from '../../../src/sinks/clickhouse/rows/row-bytes.js';
-import { aiCallsInColumnNames } from '../../../src/sinks/clickhouse/ddl/ai-calls-in.js';
+import { aiCallsInV2ColumnNames } from '../../../src/sinks/clickhouse/ddl/ai-calls-in-v2.js';
+import type { CarriedSpan } from '../../../src/sinks/clickhouse/rows/span-derivation.js';
 import type { EndedSpan } from '../../../src/telemetry/ended-span.js';
 import { scenarioRecords } from '../../integration/clickhouse-fixtures.js';
 
@@ -79,7 +80,7 @@ function oddRecords(): CallRecord[] {
   return variants;
 }
 
-test('ai_calls_in rows of odd records are byte for byte JSON.stringify of the row values in column order', () => {
+test('ai_calls_in_v2 rows of odd records are byte for byte JSON.stringify of the row values in column order', () => {
   const variants = oddRecords();
   // odd types take the object path, with the same output
   const first = variants[0] as CallRecord;
@@ -238,7 +239,7 @@ test('span attributes: repeated values on one kind of span stay exact when they 
   }
 });
 
-test('ai_calls_in rows are byte for byte JSON.stringify of the row values in column order, with and without spans', () => {
+test('ai_calls_in_v2 rows are byte for byte JSON.stringify of the row values in column order, with and without spans', () => {
   const base = Object.values(scenarioRecords());
   const odd: CallRecord[] = base.flatMap((r) =>
     ODD.map((s, i) => ({
@@ -257,10 +258,20 @@ test('ai_calls_in rows are byte for byte JSON.stringify of the row values in col
     ['list', ['stop', r.feature]],
     ['skipped', undefined],
   ];
+  // what a row carries for a span: its carried values (any types) and its bit set of derived attributes
+  const carried = (span: EndedSpan, r: CallRecord, i: number): CarriedSpan => ({
+    span,
+    set: Math.imul(i, 0x9e3779b1) >>> 7,
+    values: values(r, i).map(([, v]) => v ?? null),
+  });
   for (const [i, r] of [...base, ...odd].entries()) {
-    const call = endedSpan({ traceState: i % 3 ? undefined : 'k=v', parentSpanId: i % 2 ? 'a1a2a3a4a5a6a7a8' : undefined }, values(r, i));
+    const call = carried(
+      endedSpan({ traceState: i % 3 ? undefined : 'k=v', parentSpanId: i % 2 ? 'a1a2a3a4a5a6a7a8' : undefined }, []),
+      r,
+      i,
+    );
     const attempt = (k: number) =>
-      endedSpan({ kind: SpanKind.CLIENT, name: `chat ${r.feature}`, errorMessage: k % 2 ? r.feature : undefined }, values(r, k));
+      carried(endedSpan({ kind: SpanKind.CLIENT, name: `chat ${r.feature}`, errorMessage: k % 2 ? r.feature : undefined }, []), r, k);
     const cases = [
       undefined,
       { call, attempts: [] },
@@ -286,14 +297,14 @@ test('ai_calls_in rows are byte for byte JSON.stringify of the row values in col
   );
 });
 
-test('an ai_calls_in row holds every column of the table, in its order', () => {
+test('an ai_calls_in_v2 row holds every column of the table, in its order', () => {
   const r = Object.values(scenarioRecords())[0] as CallRecord;
-  const call = endedSpan({}, [['a', 'b']]);
+  const call = { span: endedSpan({}, []), set: 5, values: ['b'] };
   // with a span carried, the row object has every column; without, the span columns take defaults
-  assert.deepEqual(Object.keys(toAiCallInRow(r, { call, attempts: [] })), aiCallsInColumnNames());
+  assert.deepEqual(Object.keys(toAiCallInRow(r, { call, attempts: [] })), aiCallsInV2ColumnNames());
   const values = toAiCallInValues(r);
-  assert.equal(values.length, aiCallsInColumnNames().length);
-  assert.deepEqual(values.slice(-3, -1), [{}, [false, '', '', '', '1970-01-01 00:00:00.000000000', 0, null, []]]);
+  assert.equal(values.length, aiCallsInV2ColumnNames().length);
+  assert.deepEqual(values.slice(-3, -1), [{}, [false, '', '', '', '1970-01-01 00:00:00.000000000', 0, null, [], 0]]);
   assert.equal(JSON.parse(aiCallInLine(r))[0], r.callId);
 });
 

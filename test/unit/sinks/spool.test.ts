@@ -86,14 +86,14 @@ test('a JSONCompactEachRow batch keeps its format across a restart (in the file 
   const dir = tempDir();
   const runId = newRunId();
   const body = Buffer.from('["a",1]\n["b",2]\n');
-  const token = batchToken('ai_calls_in', runId, 4);
-  const compact: Batch = { seq: 4, table: 'ai_calls_in', rows: 2, body, bytes: body.length, token, format: 'JSONCompactEachRow' };
+  const token = batchToken('ai_calls_in_v2', runId, 4);
+  const compact: Batch = { seq: 4, table: 'ai_calls_in_v2', rows: 2, body, bytes: body.length, token, format: 'JSONCompactEachRow' };
   const plain = batch(5, 1);
   const spool = new Spool(dir, 1 << 20, () => {});
   await spool.append(compact);
   await spool.append(plain);
   assert.deepEqual(readdirSync(dir).sort(), [
-    `000000000000004.ai_calls_in.2.${token}.compact.jsonl`,
+    `000000000000004.ai_calls_in_v2.2.${token}.compact.jsonl`,
     `000000000000005.ai_calls.1.${plain.token}.jsonl`,
   ]);
   const reopened = new Spool(dir, 1 << 20, () => {});

@@ -83,7 +83,7 @@ export const CLIENT_SPAN_KEYS: readonly string[] = [
 export const VIEW_SCOPE = { name: 'switchyard', version: '' };
 
 /** Column definitions without codecs and indexes (a Null table stores nothing). */
-function plainColumns(ddl: string): string[] {
+export function plainColumns(ddl: string): string[] {
   return ddl
     .split('\n')
     .map((l) => l.trim().replace(/,$/, ''))
@@ -94,7 +94,7 @@ function plainColumns(ddl: string): string[] {
 const LEDGER_IN_ATTEMPTS = new Set(['call_id', 'ts', 'feature']);
 
 /** The `attempts` element: the `ai_attempts` columns a call row does not already hold, then `span`. */
-const ATTEMPT_COLUMNS = plainColumns(AI_ATTEMPTS_COLUMNS).filter((c) => !LEDGER_IN_ATTEMPTS.has(c.split(' ')[0] as string));
+export const ATTEMPT_COLUMNS = plainColumns(AI_ATTEMPTS_COLUMNS).filter((c) => !LEDGER_IN_ATTEMPTS.has(c.split(' ')[0] as string));
 export const ATTEMPT_FIELDS: readonly string[] = ATTEMPT_COLUMNS.map((c) => c.split(' ')[0] as string);
 
 const ATTEMPT_SPAN =
@@ -124,7 +124,7 @@ export function aiCallsInColumnNames(): string[] {
     .map((c) => c.trim().split(' ')[0] as string);
 }
 
-function sqlString(s: string): string {
+export function sqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
@@ -132,16 +132,17 @@ function sqlString(s: string): string {
  * The spans a row carries, as one array of positional tuples (span id, parent, name, start,
  * duration, status message, values, kind, keys): the SERVER span when `span.view`, then each
  * attempt's CLIENT span when its `span.view`. One view over it writes one block (one part) per
- * insert into `otel_traces`.
+ * insert into `otel_traces`. `values`: the SERVER span's values array, and the CLIENT one's over the
+ * attempt `a` (here the carried arrays; ai-calls-in-v2.ts rebuilds most of them from the columns).
  */
-function carriedSpans(): string {
+export function carriedSpans(values = { server: 'span.values', client: 'a.span.values' }): string {
   const keys = (list: readonly string[]) => `[${list.map(sqlString).join(', ')}]`;
-  const server = `(span_id, span.parent, span.name, span.start, span.duration, span.status, span.values, ${sqlString(SPAN_KINDS[SERVER] as string)}, ${keys(SERVER_SPAN_KEYS)})`;
-  const client = `(a.span_id, span_id, a.span.name, a.span.start, a.span.duration, a.span.status, a.span.values, ${sqlString(SPAN_KINDS[CLIENT] as string)}, ${keys(CLIENT_SPAN_KEYS)})`;
+  const server = `(span_id, span.parent, span.name, span.start, span.duration, span.status, ${values.server}, ${sqlString(SPAN_KINDS[SERVER] as string)}, ${keys(SERVER_SPAN_KEYS)})`;
+  const client = `(a.span_id, span_id, a.span.name, a.span.start, a.span.duration, a.span.status, ${values.client}, ${sqlString(SPAN_KINDS[CLIENT] as string)}, ${keys(CLIENT_SPAN_KEYS)})`;
   return `arrayConcat(if(span.view, [${server}], []), arrayMap(a -> ${client}, arrayFilter(a -> a.span.view, attempts)))`;
 }
 
-const SPAN_COLUMNS = [
+export const SPAN_COLUMNS = [
   's.4 AS Timestamp',
   'trace_id AS TraceId',
   's.1 AS SpanId',

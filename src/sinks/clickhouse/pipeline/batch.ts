@@ -1,17 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * Tables the sink writes: `ai_calls_in` (one row per call; its views fill `ai_calls`, `ai_attempts`
- * and most of `otel_traces`) and `otel_traces`. Batches for `ai_calls` and `ai_attempts` come only
- * from spools written before `ai_calls_in` (they replay into those tables, as they were).
+ * Tables the sink writes: `ai_calls_in_v2` (one row per call; its views fill `ai_calls`,
+ * `ai_attempts` and most of `otel_traces`) and `otel_traces`. Batches for the other tables come only
+ * from spools of earlier releases, and replay into them as they were written: `ai_calls_in`
+ * (migration 5's layout), and `ai_calls` and `ai_attempts` (before `ai_calls_in`).
  */
-export type SinkTable = 'ai_calls_in' | 'ai_calls' | 'ai_attempts' | 'otel_traces';
-export const SINK_TABLES: readonly SinkTable[] = ['ai_calls_in', 'ai_calls', 'ai_attempts', 'otel_traces'];
+export type SinkTable = 'ai_calls_in_v2' | 'ai_calls_in' | 'ai_calls' | 'ai_attempts' | 'otel_traces';
+export const SINK_TABLES: readonly SinkTable[] = ['ai_calls_in_v2', 'ai_calls_in', 'ai_calls', 'ai_attempts', 'otel_traces'];
 
 /**
  * How a batch's lines are written: JSONEachRow (one object per row, the default when a batch names
  * none) or JSONCompactEachRow (one array of values per row, in the column order the insert names;
- * `ai_calls_in` only: ddl/ai-calls-in.ts `aiCallsInColumnNames`).
+ * `ai_calls_in_v2` and `ai_calls_in` only: insert-batch.ts names their columns).
  */
 export type RowFormat = 'JSONEachRow' | 'JSONCompactEachRow';
 

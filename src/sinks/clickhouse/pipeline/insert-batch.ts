@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings as ServerSettings } from '@clickhouse/client';
 import { aiCallsInColumnNames } from '../ddl/ai-calls-in.js';
+import { aiCallsInV2ColumnNames } from '../ddl/ai-calls-in-v2.js';
 import { type DdlContext, qualified, quoteIdent } from '../ddl/context.js';
 import type { Batch } from './batch.js';
 
-/** The column list of a JSONCompactEachRow insert, by table (only `ai_calls_in` is written so). */
+/** The column list of a JSONCompactEachRow insert, by table (only the `ai_calls_in` tables are written so). */
 const COMPACT_COLUMNS: Partial<Record<Batch['table'], string>> = {
+  ai_calls_in_v2: aiCallsInV2ColumnNames().map(quoteIdent).join(', '),
   ai_calls_in: aiCallsInColumnNames().map(quoteIdent).join(', '),
 };
 

@@ -3,6 +3,7 @@ import type { CallRecord } from '../../../core/call-record.js';
 import type { EndedSpan } from '../../../telemetry/ended-span.js';
 import { VIEW_SCOPE } from '../ddl/ai-calls-in.js';
 import { type AiCallInSpans, NO_SPANS } from '../rows/ai-call-in-row.js';
+import { type CarriedSpan, carrySpan } from '../rows/span-derivation.js';
 
 /**
  * Which lean spans the `ai_calls_in` row of their call carries (its views write them to
@@ -11,8 +12,9 @@ import { type AiCallInSpans, NO_SPANS } from '../rows/ai-call-in-row.js';
  * A lean span that ends is parked here, keyed by its record (`ledgerRecord`), instead of being
  * queued as an `otel_traces` row. When the call's record is serialized, `take` hands over the parked
  * spans of the call and its attempts that the row can carry: same trace, ids and parent as the
- * record, the lean scope, one resource per call. Any other parked span of that call comes back in
- * `direct`, to be written as its own row. So every span is written exactly once, by the views or by
+ * record, the lean scope, one resource per call, and attributes the views can rebuild from the row
+ * (rows/span-derivation.ts). Any other parked span of that call comes back in `direct`, to be
+ * written as its own row. So every span is written exactly once, by the views or by
  * the sink. Spans whose record never reaches the sink (the sink switched off mid-call) and spans
  * parked past `maxParked` are written directly by `release`/`park`.
  */
@@ -41,22 +43,22 @@ export class SpanViews {
   /** The spans `r`'s row carries; the parked spans of `r` it cannot carry go to `direct`. */
   take(r: CallRecord, direct: (span: EndedSpan) => void): AiCallInSpans {
     if (this.#parked.size === 0) return NO_SPANS;
-    let call = this.#parked.get(r);
-    if (call !== undefined) {
+    const parkedCall = this.#parked.get(r);
+    let call: CarriedSpan | undefined;
+    if (parkedCall !== undefined) {
       this.#parked.delete(r);
-      if (call.kind !== SpanKind.SERVER || call.traceId !== r.traceId || call.spanId !== r.spanId) {
-        direct(call);
-        call = undefined;
-      }
+      const fits = parkedCall.kind === SpanKind.SERVER && parkedCall.traceId === r.traceId && parkedCall.spanId === r.spanId;
+      call = fits ? carrySpan(parkedCall, r) : undefined;
+      if (call === undefined) direct(parkedCall);
     }
-    let attempts: (EndedSpan | undefined)[] | undefined;
+    let attempts: (CarriedSpan | undefined)[] | undefined;
     const list = r.attempts;
     for (let i = 0; Array.isArray(list) && i < list.length; i++) {
       const a = list[i];
       const s = a === undefined ? undefined : this.#parked.get(a);
       if (s === undefined || a === undefined) continue;
       this.#parked.delete(a);
-      const anchor = call ?? attempts?.find((x) => x !== undefined) ?? s;
+      const anchor = call?.span ?? attempts?.find((x) => x !== undefined)?.span ?? s;
       const fits =
         s.kind === SpanKind.CLIENT &&
         s.traceId === r.traceId &&
@@ -64,12 +66,13 @@ export class SpanViews {
         s.spanId === (a.spanId ?? '') &&
         s.traceState === anchor.traceState &&
         s.resource.attributes === anchor.resource.attributes;
-      if (!fits) {
+      const carried = fits ? carrySpan(s, r, a) : undefined;
+      if (carried === undefined) {
         direct(s);
         continue;
       }
       attempts ??= [];
-      attempts[i] = s;
+      attempts[i] = carried;
     }
     if (call === undefined && attempts === undefined) return NO_SPANS;
     return { call, attempts: attempts ?? [] };

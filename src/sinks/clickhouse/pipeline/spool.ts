@@ -25,7 +25,7 @@ export interface SpoolEntry {
   format?: RowFormat;
 }
 
-const NAME = /^(\d{1,15})\.([a-z_]+)\.(\d+)(?:\.([A-Za-z0-9_-]{1,100}))?(\.compact)?\.jsonl$/;
+const NAME = /^(\d{1,15})\.([a-z0-9_]+)\.(\d+)(?:\.([A-Za-z0-9_-]{1,100}))?(\.compact)?\.jsonl$/;
 const COMPACT = 'JSONCompactEachRow';
 
 export class Spool {

@@ -4,46 +4,47 @@ import { utf8 } from '../../../core/json-bytes.js';
 import { type EndedSpan, spanTimes } from '../../../telemetry/ended-span.js';
 import type { AttemptStart } from '../../../telemetry/recorder-types.js';
 import { type AttributeWriter, writeAttemptAttributes, writeCallAttributes } from '../../../telemetry/span-attributes.js';
-import { ATTEMPT_FIELDS, CLIENT_SPAN_KEYS, SERVER_SPAN_KEYS, aiCallsInColumnNames } from '../ddl/ai-calls-in.js';
+import { ATTEMPT_FIELDS, CLIENT_SPAN_KEYS, SERVER_SPAN_KEYS } from '../ddl/ai-calls-in.js';
+import { aiCallsInV2ColumnNames } from '../ddl/ai-calls-in-v2.js';
 import { type AiAttemptRow, toAiAttemptRows } from './ai-attempt-rows.js';
 import { toAiCallRow, writeAiCallColumns } from './ai-call-row.js';
 import { ColumnRun } from './column-run.js';
 import { num, numOrNull, numOrNullStrict, numOrZero, str, strOrEmpty } from './json-values.js';
 import { attrString, attributesToMap, durationNanos, serializeAttributesMap } from './otel-span-row.js';
 import type { RowBytes } from './row-bytes.js';
+import type { CarriedSpan } from './span-derivation.js';
 import { writeDateTime64ms, writeDateTime64ns } from './time-bytes.js';
 import { formatDateTime64ns } from './time-format.js';
 
 /**
- * One `ai_calls_in` row (ddl/ai-calls-in.ts) as JSONCompactEachRow: the values in column order (no
- * keys), the `ai_calls` columns, then `resource_attributes`, `span` and `attempts`, the last two as
- * positional JSON arrays (the insert sets `input_format_json_named_tuples_as_objects = 0`). Without
- * the keys a row is about a quarter smaller, and every byte a row holds costs the saturated sidecar
- * (docs/benchmarks.md, eighth round).
+ * One `ai_calls_in_v2` row (ddl/ai-calls-in-v2.ts) as JSONCompactEachRow: the values in column
+ * order (no keys), the `ai_calls` columns, then `resource_attributes`, `span` and `attempts`, the
+ * last two as positional JSON arrays (the insert sets `input_format_json_named_tuples_as_objects =
+ * 0`). Without the keys a row is about a quarter smaller, and every byte a row holds costs the
+ * saturated sidecar (docs/benchmarks.md, eighth round).
  *
- * `callSpan` and `attemptSpans[i]` are the lean spans the sink hands to the views (undefined: the
- * span is not made by the views: not sampled, or written by the sink itself). The resource and the
- * call's trace state are taken from them, so a call with no span for the views has an empty
- * `resource_attributes` and a `span` whose `view` is false.
+ * `call` and `attempts[i]` are the lean spans the sink hands to the views, with what the row carries
+ * for them (rows/span-derivation.ts; undefined: the span is not made by the views: not sampled, or
+ * written by the sink itself). The resource and the call's trace state are taken from them, so a
+ * call with no span for the views has an empty `resource_attributes` and a `span` whose `view` is
+ * false.
  */
 export interface AiCallInSpans {
-  call: EndedSpan | undefined;
+  call: CarriedSpan | undefined;
   /** By attempt index; shorter than the attempts when the last ones have none. */
-  attempts: readonly (EndedSpan | undefined)[];
+  attempts: readonly (CarriedSpan | undefined)[];
 }
 
 export const NO_SPANS: AiCallInSpans = { call: undefined, attempts: [] };
 
-type SpanTuple = [boolean, string, string, string, string, number, string | null, (string | null)[]];
-type AttemptSpanTuple = [boolean, string, string, number, string | null, (string | null)[]];
+type SpanTuple = [boolean, string, string, string, string, number, string | null, (string | null)[], number];
+type AttemptSpanTuple = [boolean, string, string, number, string | null, (string | null)[], number];
 
-const NO_ATTEMPT_SPAN: AttemptSpanTuple = [false, '', '1970-01-01 00:00:00.000000000', 0, null, []];
+const NO_ATTEMPT_SPAN: AttemptSpanTuple = [false, '', '1970-01-01 00:00:00.000000000', 0, null, [], 0];
 
-/** The attributes' values in key order, `null` where not set (what `span.values` holds). */
-function spanValues(span: EndedSpan): (string | null)[] {
-  const out: (string | null)[] = [];
-  span.writeAttributes({ attr: (_k, v) => out.push(v === undefined || v === null ? null : attrString(v)) });
-  return out;
+/** The carried values as `span.values` holds them: strings, `null` where not set. */
+function spanValues(c: CarriedSpan): (string | null)[] {
+  return c.values.map((v) => (v === null ? null : attrString(v)));
 }
 
 function times(span: EndedSpan): { start: string; duration: number } {
@@ -52,8 +53,8 @@ function times(span: EndedSpan): { start: string; duration: number } {
 }
 
 function firstSpan(spans: AiCallInSpans): EndedSpan | undefined {
-  if (spans.call !== undefined) return spans.call;
-  for (const s of spans.attempts) if (s !== undefined) return s;
+  if (spans.call !== undefined) return spans.call.span;
+  for (const s of spans.attempts) if (s !== undefined) return s.span;
   return undefined;
 }
 
@@ -63,7 +64,8 @@ export function toAiCallInRow(r: CallRecord, spans: AiCallInSpans = NO_SPANS): R
   const any = firstSpan(spans);
   if (any !== undefined) {
     row.resource_attributes = attributesToMap(any.resource.attributes);
-    const c = spans.call;
+    const carried = spans.call;
+    const c = carried?.span;
     const t = c === undefined ? undefined : times(c);
     const span: SpanTuple = [
       c !== undefined,
@@ -73,25 +75,27 @@ export function toAiCallInRow(r: CallRecord, spans: AiCallInSpans = NO_SPANS): R
       t?.start ?? NO_ATTEMPT_SPAN[2],
       t?.duration ?? 0,
       c?.errorMessage ?? null,
-      c === undefined ? [] : spanValues(c),
+      carried === undefined ? [] : spanValues(carried),
+      carried?.set ?? 0,
     ];
     row.span = span;
   }
   row.attempts = toAiAttemptRows(r).map((a, i) => {
-    const s = spans.attempts[i];
+    const carried = spans.attempts[i];
     const tuple: unknown[] = ATTEMPT_FIELDS.map((f) => a[f as keyof AiAttemptRow]);
-    if (s === undefined) tuple.push(NO_ATTEMPT_SPAN);
+    if (carried === undefined) tuple.push(NO_ATTEMPT_SPAN);
     else {
+      const s = carried.span;
       const t = times(s);
-      tuple.push([true, s.name, t.start, t.duration, s.errorMessage ?? null, spanValues(s)]);
+      tuple.push([true, s.name, t.start, t.duration, s.errorMessage ?? null, spanValues(carried), carried.set]);
     }
     return tuple;
   });
   return row;
 }
 
-const COLUMNS = aiCallsInColumnNames();
-const NO_CALL_SPAN: SpanTuple = [false, '', '', '', NO_ATTEMPT_SPAN[2], 0, null, []];
+const COLUMNS = aiCallsInV2ColumnNames();
+const NO_CALL_SPAN: SpanTuple = [false, '', '', '', NO_ATTEMPT_SPAN[2], 0, null, [], 0];
 const DEFAULTS: Record<string, unknown> = { resource_attributes: {}, span: NO_CALL_SPAN };
 
 /** The row's values in column order (the reference the fast path matches, and its fallback for odd values). */
@@ -110,15 +114,15 @@ export function aiCallInLine(r: CallRecord, spans: AiCallInSpans = NO_SPANS): st
 }
 
 const F = {
-  noSpans: utf8(',{},[false,"","","","1970-01-01 00:00:00.000000000",0,null,[]]'),
+  noSpans: utf8(',{},[false,"","","","1970-01-01 00:00:00.000000000",0,null,[],0]'),
   span: utf8(',[true,"'),
   noCallSpan: utf8(',[false,"","'),
-  noCallSpanTail: utf8('","","1970-01-01 00:00:00.000000000",0,null,[]]'),
+  noCallSpanTail: utf8('","","1970-01-01 00:00:00.000000000",0,null,[],0]'),
   quoteComma: utf8('","'),
   quote: utf8('"'),
   nullValue: utf8('null'),
   attempts: utf8(',['),
-  noAttemptSpan: utf8(',[false,"","1970-01-01 00:00:00.000000000",0,null,[]]]'),
+  noAttemptSpan: utf8(',[false,"","1970-01-01 00:00:00.000000000",0,null,[],0]]'),
   attemptSpan: utf8(',[true,'),
   trueString: utf8('"true"'),
   falseString: utf8('"false"'),
@@ -201,19 +205,23 @@ class SpanValuesBytes implements AttributeWriter {
 
 const values = new SpanValuesBytes();
 
-function writeValues(w: RowBytes, span: EndedSpan): void {
-  values.begin(w, span.kind);
+/** `[values],<set>` of a carried span. */
+function writeValues(w: RowBytes, carried: CarriedSpan): void {
+  values.begin(w, carried.span.kind);
   w.byte(91);
   try {
-    span.writeAttributes(values);
+    for (const v of carried.values) values.attr('', v);
   } finally {
     values.w = null;
   }
   w.byte(93);
+  w.byte(44);
+  w.number(carried.set);
 }
 
-/** `"<start>",<duration>,<status>,[values]` of a span. */
-function writeSpanTail(w: RowBytes, span: EndedSpan): void {
+/** `"<start>",<duration>,<status>,[values],<set>` of a carried span. */
+function writeSpanTail(w: RowBytes, carried: CarriedSpan): void {
+  const span = carried.span;
   const [start, end] = spanTimes(span.startMs, span.endMs);
   w.byte(34);
   writeDateTime64ns(w, start);
@@ -225,17 +233,18 @@ function writeSpanTail(w: RowBytes, span: EndedSpan): void {
   if (status === undefined) w.bytes(F.nullValue);
   else str(w, status);
   w.byte(44);
-  writeValues(w, span);
+  writeValues(w, carried);
 }
 
 function writeCallSpan(w: RowBytes, spans: AiCallInSpans, any: EndedSpan): void {
-  const c = spans.call;
-  if (c === undefined) {
+  const carried = spans.call;
+  if (carried === undefined) {
     w.bytes(F.noCallSpan);
     w.stringContent(any.traceState ?? '');
     w.bytes(F.noCallSpanTail);
     return;
   }
+  const c = carried.span;
   w.bytes(F.span);
   w.stringContent(c.parentSpanId ?? '');
   w.bytes(F.quoteComma);
@@ -244,7 +253,7 @@ function writeCallSpan(w: RowBytes, spans: AiCallInSpans, any: EndedSpan): void 
   w.stringContent(c.name);
   w.bytes(F.quote);
   w.byte(44);
-  writeSpanTail(w, c);
+  writeSpanTail(w, carried);
   w.byte(93);
 }
 
@@ -252,7 +261,7 @@ const TARGET_RUN = new ColumnRun();
 const OUTCOME_RUN = new ColumnRun();
 
 /** One `attempts` element: `toAiCallInRow`'s tuple for it, as bytes. */
-function writeAttempt(w: RowBytes, a: AttemptRecord, span: EndedSpan | undefined): void {
+function writeAttempt(w: RowBytes, a: AttemptRecord, carried: CarriedSpan | undefined): void {
   w.byte(91);
   w.byte(34);
   writeDateTime64ms(w, a.startedAtMs);
@@ -302,14 +311,14 @@ function writeAttempt(w: RowBytes, a: AttemptRecord, span: EndedSpan | undefined
   }
   w.byte(44);
   numOrNullStrict(w, a.costUsd);
-  if (span === undefined) {
+  if (carried === undefined) {
     w.bytes(F.noAttemptSpan);
     return;
   }
   w.bytes(F.attemptSpan);
-  str(w, span.name);
+  str(w, carried.span.name);
   w.byte(44);
-  writeSpanTail(w, span);
+  writeSpanTail(w, carried);
   w.byte(93);
   w.byte(93);
 }
