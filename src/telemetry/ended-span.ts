@@ -34,7 +34,7 @@ export interface EndedSpan {
   /**
    * The record the span was made from (a SERVER span's CallRecord, a CLIENT span's AttemptRecord),
    * on the lean path: a sink that writes the ledger may let the ledger row carry the span
-   * (ClickHouse's `ai_calls_in` views). Undefined for spans of any other origin.
+   * (ClickHouse's `ai_calls_in_v2` views). Undefined for spans of any other origin.
    */
   readonly ledgerRecord?: CallRecord | AttemptRecord | undefined;
 }

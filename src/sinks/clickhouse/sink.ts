@@ -24,7 +24,7 @@ import { resolveTarget } from './target.js';
 /**
  * The ClickHouse sink: the ledger as a CallSink, and `otel_traces` as an EndedSpanSink (lean spans
  * through `writeSpan`, SDK spans through `spanExporter`), all over one batching, spooling, ordered
- * delivery pipeline. Each call is one `ai_calls_in` row, which ClickHouse's views turn into its
+ * delivery pipeline. Each call is one `ai_calls_in_v2` row, which ClickHouse's views turn into its
  * `ai_calls` row, its `ai_attempts` rows and the `otel_traces` rows of the lean spans the row
  * carries (pipeline/span-views.ts); other spans are `otel_traces` rows of their own.
  * `write()` and `writeSpan()` only append to an in-memory buffer: they never throw, never await,
@@ -35,7 +35,7 @@ import { resolveTarget } from './target.js';
  * down and its records wait in the spool.
  */
 export interface ClickHouseSink extends CallSink, EndedSpanSink {
-  /** `spansByViews`: spans that went out inside `ai_calls_in` rows (the views wrote their rows). */
+  /** `spansByViews`: spans that went out inside `ai_calls_in_v2` rows (the views wrote their rows). */
   health(): SinkHealth & { rejectedRows: number; spansByViews: number; target: string };
 }
 
@@ -47,7 +47,7 @@ export interface ClickHouseSinkOptions {
    * body is valid until the returned promise settles (its memory is reused after): copy it to keep it.
    */
   insert?: (batch: Batch) => Promise<void>;
-  /** Let `ai_calls_in` rows carry lean spans for the views (default true; false: every span is a row). */
+  /** Let `ai_calls_in_v2` rows carry lean spans for the views (default true; false: every span is a row). */
   spanViews?: boolean;
 }
 
@@ -99,11 +99,11 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   let droppedOnWrite = 0;
   let spansByViews = 0;
   const keysMatch = viewKeysMatch();
-  if (!keysMatch) opts.log('clickhouse sink: span attributes differ from the ai_calls_in views; writing every span as its own row');
+  if (!keysMatch) opts.log('clickhouse sink: span attributes differ from the ai_calls_in_v2 views; writing every span as its own row');
   const views = new SpanViews(keysMatch && opts.spanViews !== false);
   const queueSpan = (span: EndedSpan | ReadableSpan) => spans.add(span);
 
-  // ai_calls_in: one CallRecord makes one row (the views make its ai_calls and ai_attempts rows,
+  // ai_calls_in_v2: one CallRecord makes one row (the views make its ai_calls and ai_attempts rows,
   // and the otel_traces rows of the spans it carries). A record that cannot be serialized is
   // dropped whole (counted and logged), never half-written; its parked spans are written directly.
   const calls = new RecordBuffer<CallRecord>({

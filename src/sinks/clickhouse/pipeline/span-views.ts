@@ -6,7 +6,7 @@ import { type AiCallInSpans, NO_SPANS } from '../rows/ai-call-in-row.js';
 import { type CarriedSpan, carrySpan } from '../rows/span-derivation.js';
 
 /**
- * Which lean spans the `ai_calls_in` row of their call carries (its views write them to
+ * Which lean spans the `ai_calls_in_v2` row of their call carries (its views write them to
  * `otel_traces`), and which the sink writes itself.
  *
  * A lean span that ends is parked here, keyed by its record (`ledgerRecord`), instead of being

@@ -31,8 +31,8 @@ export interface AiAttemptRow {
 
 /**
  * `ts` is the call's start (the partition and join key); `started_at` is the attempt's own. The sink
- * writes these values inside the call's `ai_calls_in` row (rows/ai-call-in-row.ts), and the view
- * `ai_calls_in_attempts_mv` makes the rows.
+ * writes these values inside the call's `ai_calls_in_v2` row (rows/ai-call-in-row.ts), and the view
+ * `ai_calls_in_v2_attempts_mv` makes the rows.
  */
 export function toAiAttemptRows(r: CallRecord): AiAttemptRow[] {
   const ts = formatDateTime64ms(r.startedAtMs);

@@ -100,7 +100,7 @@ const CONFIG_RUN = new ColumnRun();
 
 /**
  * `JSON.stringify(Object.values(toAiCallRow(r)))` without its closing `]`: the values of the call's
- * `ai_calls` columns, in column order, that start its `ai_calls_in` row (rows/ai-call-in-row.ts,
+ * `ai_calls` columns, in column order, that start its `ai_calls_in_v2` row (rows/ai-call-in-row.ts,
  * JSONCompactEachRow). Sets `w.bad` (and leaves what it wrote) for a field of an unexpected type:
  * the caller takes the object path. Throws for a record that cannot be serialized at all.
  */
