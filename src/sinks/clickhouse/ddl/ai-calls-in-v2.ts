@@ -1,7 +1,6 @@
 import { CLIENT_POSITIONS, SERVER_POSITIONS, type SpanPosition } from '../rows/span-derivation.js';
-import { AI_CALLS_COLUMNS } from './ai-calls.js';
-import { ATTEMPT_COLUMNS, ATTEMPT_FIELDS, SPAN_COLUMNS, carriedSpans, plainColumns } from './ai-calls-in.js';
-import { type DdlContext, distributedTable, onCluster, qualified, quoteIdent, storageName } from './context.js';
+import { carriedSpans, columnNames, inputColumns, inputTableDdl } from './ai-calls-in.js';
+import type { DdlContext } from './context.js';
 
 /**
  * `ai_calls_in_v2`: where the sidecar writes since migration 6, one row per call. Like
@@ -24,21 +23,12 @@ const CALL_SPAN =
   'status Nullable(String), values Array(Nullable(String)), set UInt32)';
 
 export function aiCallsInV2Columns(): string {
-  return [
-    ...plainColumns(AI_CALLS_COLUMNS),
-    'resource_attributes Map(LowCardinality(String), String)',
-    CALL_SPAN,
-    `attempts Array(Tuple(${[...ATTEMPT_COLUMNS, ATTEMPT_SPAN].join(', ')}))`,
-  ]
-    .map((c) => `  ${c}`)
-    .join(',\n');
+  return inputColumns(CALL_SPAN, ATTEMPT_SPAN);
 }
 
 /** The `ai_calls_in_v2` columns in order: the insert's column list and a row's value order. */
 export function aiCallsInV2ColumnNames(): string[] {
-  return aiCallsInV2Columns()
-    .split('\n')
-    .map((c) => c.trim().split(' ')[0] as string);
+  return columnNames(aiCallsInV2Columns());
 }
 
 /**
@@ -55,21 +45,6 @@ function valuesSql(positions: readonly SpanPosition[], span: string): string {
 }
 
 export function aiCallsInV2Ddl(ctx: DdlContext): string[] {
-  const input = storageName(ctx, AI_CALLS_IN_V2);
-  const from = `${quoteIdent(ctx.database)}.${quoteIdent(input)}`;
-  const view = (name: string, target: string, select: string) =>
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(ctx, `${input}_${name}_mv`)}${onCluster(ctx)}\n` +
-    `TO ${qualified(ctx, storageName(ctx, target))}\nAS SELECT\n  ${select}`;
   const spans = carriedSpans({ server: valuesSql(SERVER_POSITIONS, 'span'), client: valuesSql(CLIENT_POSITIONS, 'a.span') });
-  return [
-    `CREATE TABLE IF NOT EXISTS ${qualified(ctx, input)}${onCluster(ctx)}\n(\n${aiCallsInV2Columns()}\n)\nENGINE = Null`,
-    ...distributedTable(ctx, AI_CALLS_IN_V2, 'cityHash64(call_id)'),
-    view('calls', 'ai_calls', `* EXCEPT (resource_attributes, span, attempts)\nFROM ${from}`),
-    view(
-      'attempts',
-      'ai_attempts',
-      `call_id, ts, feature,\n  ${ATTEMPT_FIELDS.map((f) => `a.${f} AS ${f}`).join(',\n  ')}\nFROM ${from}\nARRAY JOIN attempts AS a`,
-    ),
-    view('spans', 'otel_traces', `${SPAN_COLUMNS}\nFROM ${from}\nARRAY JOIN ${spans} AS s`),
-  ];
+  return inputTableDdl(ctx, AI_CALLS_IN_V2, aiCallsInV2Columns(), spans);
 }

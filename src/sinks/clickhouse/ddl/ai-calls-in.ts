@@ -103,15 +103,25 @@ const CALL_SPAN =
   'span Tuple(view Bool, parent String, trace_state String, name String, start DateTime64(9), duration UInt64, ' +
   'status Nullable(String), values Array(Nullable(String)))';
 
-export function aiCallsInColumns(): string {
+/** An input table's columns: the `ai_calls` ones, the resource, and the given span tuple layouts. */
+export function inputColumns(callSpan: string, attemptSpan: string): string {
   return [
     ...plainColumns(AI_CALLS_COLUMNS),
     'resource_attributes Map(LowCardinality(String), String)',
-    CALL_SPAN,
-    `attempts Array(Tuple(${[...ATTEMPT_COLUMNS, ATTEMPT_SPAN].join(', ')}))`,
+    callSpan,
+    `attempts Array(Tuple(${[...ATTEMPT_COLUMNS, attemptSpan].join(', ')}))`,
   ]
     .map((c) => `  ${c}`)
     .join(',\n');
+}
+
+/** The names of `columns` (one definition per line), in order. */
+export function columnNames(columns: string): string[] {
+  return columns.split('\n').map((c) => c.trim().split(' ')[0] as string);
+}
+
+export function aiCallsInColumns(): string {
+  return inputColumns(CALL_SPAN, ATTEMPT_SPAN);
 }
 
 /**
@@ -119,9 +129,7 @@ export function aiCallsInColumns(): string {
  * row's values (JSONCompactEachRow, rows/ai-call-in-row.ts).
  */
 export function aiCallsInColumnNames(): string[] {
-  return aiCallsInColumns()
-    .split('\n')
-    .map((c) => c.trim().split(' ')[0] as string);
+  return columnNames(aiCallsInColumns());
 }
 
 export function sqlString(s: string): string {
@@ -164,21 +172,29 @@ export const SPAN_COLUMNS = [
 const SERVER = 1;
 const CLIENT = 2;
 
-export function aiCallsInDdl(ctx: DdlContext): string[] {
-  const input = storageName(ctx, 'ai_calls_in');
+/**
+ * An input table (a `Null` table, Distributed over the nodes on a cluster) and its three views:
+ * `ai_calls`, `ai_attempts`, and `otel_traces` from `spans` (the ARRAY JOIN of `carriedSpans`).
+ */
+export function inputTableDdl(ctx: DdlContext, table: string, columns: string, spans: string): string[] {
+  const input = storageName(ctx, table);
   const from = `${quoteIdent(ctx.database)}.${quoteIdent(input)}`;
   const view = (name: string, target: string, select: string) =>
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(ctx, `${input}_${name}_mv`)}${onCluster(ctx)}\n` +
     `TO ${qualified(ctx, storageName(ctx, target))}\nAS SELECT\n  ${select}`;
   return [
-    `CREATE TABLE IF NOT EXISTS ${qualified(ctx, input)}${onCluster(ctx)}\n(\n${aiCallsInColumns()}\n)\nENGINE = Null`,
-    ...distributedTable(ctx, 'ai_calls_in', 'cityHash64(call_id)'),
+    `CREATE TABLE IF NOT EXISTS ${qualified(ctx, input)}${onCluster(ctx)}\n(\n${columns}\n)\nENGINE = Null`,
+    ...distributedTable(ctx, table, 'cityHash64(call_id)'),
     view('calls', 'ai_calls', `* EXCEPT (resource_attributes, span, attempts)\nFROM ${from}`),
     view(
       'attempts',
       'ai_attempts',
       `call_id, ts, feature,\n  ${ATTEMPT_FIELDS.map((f) => `a.${f} AS ${f}`).join(',\n  ')}\nFROM ${from}\nARRAY JOIN attempts AS a`,
     ),
-    view('spans', 'otel_traces', `${SPAN_COLUMNS}\nFROM ${from}\nARRAY JOIN ${carriedSpans()} AS s`),
+    view('spans', 'otel_traces', `${SPAN_COLUMNS}\nFROM ${from}\nARRAY JOIN ${spans} AS s`),
   ];
+}
+
+export function aiCallsInDdl(ctx: DdlContext): string[] {
+  return inputTableDdl(ctx, 'ai_calls_in', aiCallsInColumns(), carriedSpans());
 }
