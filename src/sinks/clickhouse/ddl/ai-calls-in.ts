@@ -83,7 +83,7 @@ export const CLIENT_SPAN_KEYS: readonly string[] = [
 export const VIEW_SCOPE = { name: 'switchyard', version: '' };
 
 /** Column definitions without codecs and indexes (a Null table stores nothing). */
-export function plainColumns(ddl: string): string[] {
+function plainColumns(ddl: string): string[] {
   return ddl
     .split('\n')
     .map((l) => l.trim().replace(/,$/, ''))
@@ -94,7 +94,7 @@ export function plainColumns(ddl: string): string[] {
 const LEDGER_IN_ATTEMPTS = new Set(['call_id', 'ts', 'feature']);
 
 /** The `attempts` element: the `ai_attempts` columns a call row does not already hold, then `span`. */
-export const ATTEMPT_COLUMNS = plainColumns(AI_ATTEMPTS_COLUMNS).filter((c) => !LEDGER_IN_ATTEMPTS.has(c.split(' ')[0] as string));
+const ATTEMPT_COLUMNS = plainColumns(AI_ATTEMPTS_COLUMNS).filter((c) => !LEDGER_IN_ATTEMPTS.has(c.split(' ')[0] as string));
 export const ATTEMPT_FIELDS: readonly string[] = ATTEMPT_COLUMNS.map((c) => c.split(' ')[0] as string);
 
 const ATTEMPT_SPAN =
@@ -132,7 +132,7 @@ export function aiCallsInColumnNames(): string[] {
   return columnNames(aiCallsInColumns());
 }
 
-export function sqlString(s: string): string {
+function sqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
@@ -150,7 +150,7 @@ export function carriedSpans(values = { server: 'span.values', client: 'a.span.v
   return `arrayConcat(if(span.view, [${server}], []), arrayMap(a -> ${client}, arrayFilter(a -> a.span.view, attempts)))`;
 }
 
-export const SPAN_COLUMNS = [
+const SPAN_COLUMNS = [
   's.4 AS Timestamp',
   'trace_id AS TraceId',
   's.1 AS SpanId',
