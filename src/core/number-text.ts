@@ -1,4 +1,4 @@
-import { writeExponentialAsString } from './decimal-digits.js';
+import { digitCount, writeDigits, writeExponentialAsString } from './decimal-digits.js';
 
 /**
  * `String(v)` of a finite number, written straight into bytes (JsonBytes#number). Turning a double
@@ -24,6 +24,8 @@ export const NUMBER_TEXT_ROOM = 64;
 
 /** Writes the text of finite `v` at p (room for NUMBER_TEXT_ROOM bytes); returns the end. */
 export function writeNumberText(buf: Uint8Array, p: number, v: number): number {
+  const milli = writeMilliText(buf, p, v);
+  if (milli >= 0) return milli;
   bits[0] = v;
   const slot = Math.imul((words[0] as number) ^ (words[1] as number), 0x9e3779b1) >>> (32 - SLOT_BITS);
   const at = slot * SLOT_BYTES;
@@ -39,3 +41,32 @@ export function writeNumberText(buf: Uint8Array, p: number, v: number): number {
   lengths[slot] = n;
   return end;
 }
+
+/**
+ * `String(v)` of a positive `v` below 1e12 with at most three decimals, from integer arithmetic
+ * (the end), or -1 for any other `v`. Durations are recorded in ms to the microsecond
+ * (core/clock.ts `toMicros`), so most doubles a row or span holds are these, and toExponential()'s
+ * shortest-digits search was about 0.2 µs for each (docs/benchmarks.md, tenth round).
+ *
+ * Why the text is the same: `v` is the double nearest `m / 1000` (checked), and no other decimal of
+ * three decimals or fewer lies within half a unit in the last place of it (below 1e12 that unit is
+ * under 0.000123, and two such decimals are at least 0.001 apart). So `m / 1000`, trailing zeros
+ * dropped, is the shortest text that reads back as `v`, which is what Number::toString writes; in
+ * this range it writes it without an exponent.
+ */
+function writeMilliText(buf: Uint8Array, p: number, v: number): number {
+  if (!(v > 0 && v < 1e12)) return -1;
+  const m = Math.round(v * 1000);
+  if (m / 1000 !== v) return -1;
+  const whole = Math.floor(m / 1000);
+  const frac = m - whole * 1000;
+  let end = writeDigits(buf, p, whole, digitCount(whole));
+  if (frac === 0) return end;
+  buf[end] = DOT;
+  end = writeDigits(buf, end + 1, frac, 3);
+  while (buf[end - 1] === ZERO) end--;
+  return end;
+}
+
+const DOT = 0x2e;
+const ZERO = 0x30;

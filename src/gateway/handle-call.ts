@@ -1,5 +1,5 @@
 import type { CallRecord, Operation } from '../core/call-record.js';
-import { monoMs, monoToEpoch } from '../core/clock.js';
+import { monoMs, monoToEpoch, toMicros } from '../core/clock.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { newCallId } from '../core/ids.js';
 import { type Usage, sumUsage } from '../core/usage.js';
@@ -85,7 +85,8 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
 
   const attempts = outcome?.attempts ?? [];
   const lastAttempt = attempts[attempts.length - 1];
-  const latencyMs = monoMs() - call.receivedAt;
+  const elapsedMs = monoMs() - call.receivedAt;
+  const latencyMs = toMicros(elapsedMs);
   let upstreamMs = 0;
   let retryCount = 0;
   // No tokens reported by any attempt: nothing billed (0). A reported usage with an unknown price: null.
@@ -118,7 +119,7 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
     retryCount,
     fallbackPath: outcome?.fallbackPath ?? [],
     latencyMs,
-    overheadMs: Math.max(0, latencyMs - upstreamMs - (outcome?.backoffMs ?? 0)),
+    overheadMs: toMicros(Math.max(0, elapsedMs - upstreamMs - (outcome?.backoffMs ?? 0))),
     usage: sumUsage(usages),
     costUsd,
     priceTableVersion: deps.priceTableVersion,
@@ -137,7 +138,7 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
 function firstChunkSinceArrival(receivedAt: number, outcome: NonNullable<Awaited<ReturnType<typeof runRoute>>>): number {
   const last = outcome.last;
   if (!last || last.ttfcMs === undefined) return 0;
-  return last.startedMono - receivedAt + last.ttfcMs;
+  return toMicros(last.startedMono - receivedAt + last.ttfcMs);
 }
 
 function captured(body: Readonly<Record<string, unknown>>, outcome: Awaited<ReturnType<typeof runRoute>> | undefined) {

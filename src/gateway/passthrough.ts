@@ -1,5 +1,5 @@
 import type { CallRecord } from '../core/call-record.js';
-import { epochMs, monoMs, monoToEpoch } from '../core/clock.js';
+import { epochMs, monoMs, monoToEpoch, toMicros } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
 import { newCallId } from '../core/ids.js';
 import type { Config, Target } from '../config/types.js';
@@ -104,7 +104,7 @@ function plan(
     finish(result) {
       if (done) return;
       done = true;
-      const durationMs = monoMs() - started;
+      const durationMs = toMicros(monoMs() - started);
       const rec = {
         index: 0,
         targetIndex: 0,
@@ -139,7 +139,8 @@ function endCall(
   error: GatewayError | undefined,
   attempts: CallRecord['attempts'],
 ): void {
-  const latencyMs = monoMs() - req.receivedAt;
+  const elapsedMs = monoMs() - req.receivedAt;
+  const latencyMs = toMicros(elapsedMs);
   const failed = !!error || (status ?? 0) >= 400;
   call.end({
     callId: newCallId(),
@@ -161,7 +162,7 @@ function endCall(
     retryCount: 0,
     fallbackPath: target ? [target.label] : [],
     latencyMs,
-    overheadMs: Math.max(0, latencyMs - attempts.reduce((s, a) => s + a.durationMs, 0)),
+    overheadMs: toMicros(Math.max(0, elapsedMs - attempts.reduce((s, a) => s + a.durationMs, 0))),
     usage: {},
     costUsd: null,
     priceTableVersion: deps.priceTableVersion,

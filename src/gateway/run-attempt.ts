@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { AttemptRecord, Operation } from '../core/call-record.js';
 import { GatewayError } from '../core/errors.js';
-import { epochMs, monoMs } from '../core/clock.js';
+import { epochMs, monoMs, toMicros } from '../core/clock.js';
 import type { Target } from '../config/types.js';
 import type { ProviderAdapter, ResponseFacts } from '../providers/types.js';
 import type { AttemptStart, CallHandle } from '../telemetry/recorder-types.js';
@@ -148,7 +148,7 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
     offClientAbort?.();
   }
 
-  const durationMs = monoMs() - t0;
+  const durationMs = toMicros(monoMs() - t0);
   const usage = facts?.usage;
   const record: AttemptRecord = {
     index: a.index,
@@ -168,7 +168,7 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   if (facts?.responseModel) record.responseModel = facts.responseModel;
   if (facts?.responseId) record.responseId = facts.responseId;
   if (facts?.finishReasons?.length) record.finishReasons = facts.finishReasons;
-  if (ttfcMs !== undefined) record.timeToFirstChunkMs = ttfcMs;
+  if (ttfcMs !== undefined) record.timeToFirstChunkMs = toMicros(ttfcMs);
   if (status !== undefined) record.httpStatus = status;
   if (error) record.errorType = error.kind;
   if (usage) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { toMicros } from '../../../src/core/clock.js';
 import { JsonBytes, utf8 } from '../../../src/core/json-bytes.js';
 
 /**
@@ -166,6 +167,63 @@ test('json-bytes: number() gives String(v) for random doubles of every magnitude
     const at = w.pos;
     w.number(v);
     assert.equal(w.text(at), JSON.stringify(v), String(v));
+  }
+});
+
+/** The next double above a positive finite `v`. */
+function nextUp(v: number): number {
+  const f = new Float64Array([v]);
+  const b = new BigUint64Array(f.buffer);
+  b[0] = (b[0] as bigint) + 1n;
+  return f[0] as number;
+}
+
+test('json-bytes: number() gives String(v) for durations to the microsecond and values next to them', () => {
+  const w = new JsonBytes(Buffer.alloc(1));
+  const check = (v: number) => {
+    const at = w.pos;
+    w.number(v);
+    assert.equal(w.text(at), JSON.stringify(v), String(v));
+  };
+  for (let t = 0; t < 50_000; t++) {
+    // Integers of µs of every magnitude up to past 1e15, as ms: the path of three decimals and its edge.
+    const micros = Math.floor(Math.random() * 10 ** (1 + (t % 16)));
+    const v = toMicros(micros / 1000);
+    check(v);
+    check(v + 2 ** -40); // not three decimals: toExponential()
+    check(nextUp(v));
+  }
+  for (const v of [
+    0.001,
+    0.01,
+    0.1,
+    0.999,
+    1,
+    9.999,
+    10.01,
+    999_999_999_999.999,
+    1e12 - 0.001,
+    1e12,
+    1e12 + 0.001,
+    4.1e11 + 0.1,
+    0.0005,
+    0.0015,
+  ]) {
+    check(v);
+    check(-v);
+  }
+});
+
+test('clock: toMicros() rounds ms to the microsecond, and the result reads back as three decimals', () => {
+  assert.equal(toMicros(12.668457), 12.668);
+  assert.equal(toMicros(0.0004), 0);
+  assert.equal(toMicros(0.0005), 0.001);
+  assert.equal(toMicros(1234.5678), 1234.568);
+  for (let t = 0; t < 10_000; t++) {
+    const ms = Math.random() * 10 ** ((t % 9) - 2);
+    const v = toMicros(ms);
+    assert.ok(Math.abs(v - ms) <= 0.0005 + 1e-9, `${ms} → ${v}`);
+    assert.ok(String(v).split('.')[1] === undefined || (String(v).split('.')[1] as string).length <= 3, String(v));
   }
 });
 
