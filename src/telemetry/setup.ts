@@ -4,15 +4,6 @@ import { getBooleanFromEnv, getNumberFromEnv, getStringFromEnv, getStringListFro
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import {
-  type Resource,
-  defaultResource,
-  detectResources,
-  envDetector,
-  hostDetector,
-  processDetector,
-  resourceFromAttributes,
-} from '@opentelemetry/resources';
 import { type IMetricReader, InstrumentType, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -23,8 +14,8 @@ import { createLeanTraceProcessor } from './lean-otlp/lean-trace-export.js';
 import { type LeanSpanOutput, leanSpanOutput, samplerFromEnv } from './lean-spans.js';
 import { type CallHistograms, NOOP_CALL_HISTOGRAMS, createCallHistograms } from './call-histograms.js';
 import { createRecorder, type SwitchyardRecorder } from './recorder.js';
+import { buildResource } from './resource.js';
 import { resourceInfo } from './resource-info.js';
-import { ATTR_SERVICE_NAME } from './semconv.js';
 
 export interface TelemetrySettings {
   serviceName: string;
@@ -249,15 +240,6 @@ function disabledTelemetry(settings: TelemetrySettings, info: ResourceInfo): Tel
       active = false;
     },
   };
-}
-
-async function buildResource(serviceName: string): Promise<Resource> {
-  const detected = detectResources({ detectors: [processDetector, hostDetector, envDetector] });
-  const resource = defaultResource()
-    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }))
-    .merge(detected);
-  await resource.waitForAsyncAttributes?.();
-  return resource;
 }
 
 interface OtlpTarget {

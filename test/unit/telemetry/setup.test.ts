@@ -116,6 +116,11 @@ test('config endpoint: spans and metrics reach OTLP with the config headers; res
   assert.deepEqual(spans.map((s) => s.kind).sort(), ['CLIENT', 'SERVER']);
   assert.equal(spans[0]?.resource['service.name'], 'switchyard-test');
   assert.equal(spans[0]?.resource['k8s.pod.name'], 'checkout-7d9f-x1');
+  // Process and host detected, but not the argv (semconv: not collected by default, may hold secrets).
+  assert.equal(spans[0]?.resource['process.pid'], process.pid);
+  assert.equal(typeof spans[0]?.resource['host.name'], 'string');
+  assert.equal(spans[0]?.resource['process.command_args'], undefined);
+  assert.equal(spans[0]?.resource['process.command_line'], undefined);
   assert.equal(spans[0]?.scope, 'switchyard');
   const traceReq = a.requests.find((r) => r.path === '/v1/traces');
   assert.equal(traceReq?.headers['x-tenant'], 'team-a');
@@ -130,6 +135,15 @@ test('config endpoint: spans and metrics reach OTLP with the config headers; res
   const text = await scrape(tel);
   assert.match(text, /^switchyard_calls_total\{.*switchyard_outcome="ok".*\} 1$/m);
   assert.match(text, /^target_info\{.*service_name="switchyard-test".*\} 1$/m);
+});
+
+test('OTEL_RESOURCE_ATTRIBUTES can still set process.command_args', async () => {
+  process.env.OTEL_RESOURCE_ATTRIBUTES = 'process.command_args=switchyard serve';
+  tel = await startTelemetry(settings({ otlpEndpoint: a.url }));
+  const { traceId } = oneCall(tel);
+  await tel.forceFlush();
+  const spans = await a.waitForSpans((s) => s.filter((x) => x.traceId === traceId).length === 2);
+  assert.equal(spans[0]?.resource['process.command_args'], 'switchyard serve');
 });
 
 test('once per process: a second start is refused until shutdown', async () => {
