@@ -123,7 +123,12 @@ describe('official openai SDK through the sidecar (recorded fixtures)', () => {
     assert.ok((rec.usage.inputTokens ?? 0) > 0 && (rec.usage.outputTokens ?? 0) > 0, 'usage captured from the stripped chunk');
     assert.ok(rec.timeToFirstChunkMs !== undefined && rec.timeToFirstChunkMs > 0);
     // Durations are recorded to the microsecond: three decimals of a ms at most.
-    const durations = [rec.latencyMs, rec.overheadMs, rec.timeToFirstChunkMs, ...rec.attempts.flatMap((a) => [a.durationMs, a.timeToFirstChunkMs ?? 0])];
+    const durations = [
+      rec.latencyMs,
+      rec.overheadMs,
+      rec.timeToFirstChunkMs,
+      ...rec.attempts.flatMap((a) => [a.durationMs, a.timeToFirstChunkMs ?? 0]),
+    ];
     for (const ms of durations) assert.equal(ms, Math.round(ms * 1000) / 1000, `${ms} has more than three decimals`);
     assert.ok(rec.latencyMs > 0 && (rec.attempts[0]?.durationMs ?? 0) > 0);
   });
