@@ -1,16 +1,17 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aiCallsInV2ColumnNames } from '../src/sinks/clickhouse/ddl/ai-calls-in-v2.js';
+import { aiCallsInV2ColumnNames, aiCallsInV2Columns } from '../src/sinks/clickhouse/ddl/ai-calls-in-v2.js';
+import { countRowBinaryRows, parseColumns, readRowBinary } from '../src/sinks/clickhouse/rows/row-binary-reader.js';
 
 /**
  * A stand-in for ClickHouse's HTTP interface that takes INSERTs and throws their rows away, for
  * `bench/sink-cost.ts`: the sidecar's side of the sink (building rows, sending them) without the
  * ClickHouse server's CPU. It answers an `INSERT INTO <db>.<table> FORMAT JSONEachRow` with 200
- * once the body is read, and counts rows (lines) and bytes per table, and the spans `ai_calls_in_v2`
+ * once the body is read, and counts rows (lines; RowBinary rows by reading them) and bytes per table, and the spans `ai_calls_in_v2`
  * rows carry for the views (what ClickHouse would turn into `otel_traces` rows); anything else gets
  * a ClickHouse-style 400, so a sink that expects more (DDL, queries) fails loudly instead of being
- * measured wrong. It takes both row formats the sink writes: JSONEachRow, and JSONCompactEachRow
- * with a column list. `GET /totals` answers with the counts so far (DiscardTotals as JSON).
+ * measured wrong. It takes the row formats the sink writes: JSONEachRow, and JSONCompactEachRow or
+ * RowBinary with a column list (that of `ai_calls_in_v2`). `GET /totals` answers with the counts so far (DiscardTotals as JSON).
  */
 export interface DiscardTotals {
   inserts: number;
@@ -21,12 +22,16 @@ export interface DiscardTotals {
 }
 
 const COLUMNS = aiCallsInV2ColumnNames();
+const TYPED_COLUMNS = parseColumns(aiCallsInV2Columns());
 const SPAN_AT = COLUMNS.indexOf('span');
 const ATTEMPTS_AT = COLUMNS.indexOf('attempts');
 
 /** Spans an `ai_calls_in_v2` row carries (ddl/ai-calls-in-v2.ts: `span` and each attempt's last element). */
 function carried(line: string): number {
-  const parsed = JSON.parse(line) as unknown;
+  return carriedIn(JSON.parse(line) as unknown);
+}
+
+function carriedIn(parsed: unknown): number {
   const row = (Array.isArray(parsed) ? { span: parsed[SPAN_AT], attempts: parsed[ATTEMPTS_AT] } : parsed) as {
     span?: [boolean];
     attempts: unknown[][];
@@ -43,7 +48,7 @@ export interface DiscardServer {
 }
 
 const INSERT =
-  /^\s*INSERT\s+INTO\s+(?:[`"]?[\w]+[`"]?\.)?[`"]?(\w+)[`"]?\s+(?:FORMAT\s+JSONEachRow|\([`"\w\s,]+\)\s+FORMAT\s+JSONCompactEachRow)\s*$/i;
+  /^\s*INSERT\s+INTO\s+(?:[`"]?[\w]+[`"]?\.)?[`"]?(\w+)[`"]?\s+(?:FORMAT\s+JSONEachRow|\([`"\w\s,]+\)\s+FORMAT\s+(JSONCompactEachRow|RowBinary))\s*$/i;
 
 export interface DiscardOptions {
   /**
@@ -58,7 +63,9 @@ export async function startDiscardClickHouse(opts: DiscardOptions = {}): Promise
   const totals: DiscardTotals = { inserts: 0, bytes: 0, rows: {}, carriedSpans: 0 };
   const server: Server = createServer((req, res) => {
     const query = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
-    const table = INSERT.exec(query)?.[1];
+    const match = INSERT.exec(query);
+    const table = match?.[1];
+    const binary = match?.[2] === 'RowBinary';
     if (req.method === 'GET' && req.url === '/totals') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(totals));
@@ -68,20 +75,34 @@ export async function startDiscardClickHouse(opts: DiscardOptions = {}): Promise
       req.resume();
       res.writeHead(400, { 'content-type': 'text/plain' });
       res.end(
-        `Code: 48. DB::Exception: the discard server only takes INSERT … FORMAT JSONEachRow or JSONCompactEachRow, not: ${query.slice(0, 80)}\n`,
+        `Code: 48. DB::Exception: the discard server only takes INSERT … FORMAT JSONEachRow, JSONCompactEachRow or RowBinary, not: ${query.slice(0, 80)}\n`,
       );
       return;
     }
     let rows = 0;
     let bytes = 0;
-    const keep: Buffer[] | null = countSpans && table === 'ai_calls_in_v2' ? [] : null;
+    // RowBinary rows have no delimiter: the body is read whole, then row by row.
+    const keep: Buffer[] | null = binary || (countSpans && table === 'ai_calls_in_v2') ? [] : null;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       keep?.push(chunk);
-      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
+      if (!binary) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
     });
     req.on('end', () => {
-      if (keep !== null) {
+      if (binary) {
+        const body = Buffer.concat(keep as Buffer[]);
+        try {
+          if (countSpans) {
+            const decoded = readRowBinary(TYPED_COLUMNS, body);
+            rows = decoded.length;
+            for (const row of decoded) totals.carriedSpans += carriedIn(row);
+          } else rows = countRowBinaryRows(TYPED_COLUMNS, body);
+        } catch (err) {
+          res.writeHead(400, { 'content-type': 'text/plain' });
+          res.end(`Code: 33. DB::Exception: ${(err as Error).message}\n`);
+          return;
+        }
+      } else if (keep !== null) {
         for (const line of Buffer.concat(keep).toString('utf8').split('\n')) if (line !== '') totals.carriedSpans += carried(line);
       }
       totals.inserts++;

@@ -21,7 +21,8 @@ import { scenarioRecords } from './clickhouse-fixtures.js';
  * The `otel_traces` rows the `ai_calls_in` views build equal, column for column and byte for byte
  * in ClickHouse's own output, the rows the sink writes directly for the same spans: two sinks get
  * the same lean spans and records from the real recorder, one with the views (database `viewed`),
- * one writing every span as a row (`direct`).
+ * one writing every span as a row (`direct`). On the server, `viewed` writes RowBinary; a third
+ * sink (`textual`) writes the same rows as JSONCompactEachRow, and every table must come out the same.
  */
 for (const kind of BACKENDS) {
   describe(`ClickHouse ai_calls_in views (${kind})`, () => {
@@ -29,14 +30,15 @@ for (const kind of BACKENDS) {
     let client: ClickHouseClient;
     let viewed: ClickHouseSink;
     let direct: ClickHouseSink;
+    let textual: ClickHouseSink | null = null;
     let telemetry: Telemetry;
     const dirs: string[] = [];
     const logs: string[] = [];
 
-    const open = async (database: string, spanViews: boolean) => {
+    const open = async (database: string, spanViews: boolean, insert_format: 'auto' | 'JSONCompactEachRow' = 'auto') => {
       const dir = mkdtempSync(join(tmpdir(), 'switchyard-views-'));
       dirs.push(dir);
-      const settings = parseClickHouseSettings({ ...backend.connection, database, spool: { dir } });
+      const settings = parseClickHouseSettings({ ...backend.connection, database, insert_format, spool: { dir } });
       return createClickHouseSink(settings, { log: (l) => logs.push(l), env: {}, spanViews });
     };
 
@@ -46,20 +48,24 @@ for (const kind of BACKENDS) {
       client = await backend.client();
       viewed = await open('viewed', true);
       direct = await open('direct', false);
+      if (kind === 'server') textual = await open('textual', true, 'JSONCompactEachRow');
       const both: CallSink & EndedSpanSink = {
         name: 'both',
         write: (r) => {
           viewed.write(r);
           direct.write(r);
+          textual?.write(r);
         },
         writeSpan: (s: EndedSpan) => {
           viewed.writeSpan(s);
           direct.writeSpan(s);
+          textual?.writeSpan(s);
         },
         spanExporter: viewed.spanExporter,
         flush: async () => {
           await viewed.flush();
           await direct.flush();
+          await textual?.flush();
         },
         close: async () => undefined,
         health: () => viewed.health(),
@@ -76,6 +82,7 @@ for (const kind of BACKENDS) {
       await telemetry?.shutdown();
       await viewed?.close();
       await direct?.close();
+      await textual?.close();
       await backend?.dispose();
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     });
@@ -123,6 +130,46 @@ for (const kind of BACKENDS) {
       assert.equal(direct.health().spansByViews, 0);
       assert.deepEqual(logs, []);
     });
+
+    test(
+      'RowBinary rows land as their JSONCompactEachRow text does, in every table',
+      { skip: kind !== 'server' && 'the embedded chDB takes JSON only' },
+      async () => {
+        const s = scenarioRecords();
+        const long = '模型'.repeat(100); // a length that takes two LEB128 bytes, in three-byte chars
+        replay({
+          ...s.retried,
+          callId: 'call-unicode',
+          feature: '客服聊天',
+          requestedModel: long,
+          errorType: 'tab\there "q"',
+          costUsd: 1e-9,
+        });
+        replay({ ...s.streamed, callId: 'call-odd', latencyMs: Number.NaN }); // RowBinary cannot carry NaN: a JSON batch
+        replay({ ...s.fallback, callId: 'call-content', content: { input: 'hi "there"\n', output: '你好' } });
+        await viewed.flush();
+        await (textual as ClickHouseSink).flush();
+        const text = async (sql: string) => (await client.query({ query: sql, format: 'JSONEachRow' })).text();
+        const queries = [
+          'SELECT * FROM {db}.ai_calls ORDER BY call_id, ts, span_id',
+          'SELECT * FROM {db}.ai_attempts ORDER BY call_id, attempt_index',
+          'SELECT * FROM {db}.otel_traces ORDER BY TraceId, SpanId',
+          // the rollup's parts differ (RowBinary and JSON batches): compare its merged sums
+          'SELECT hour, feature, final_provider, final_model, sum(calls), sum(errors), sum(fallbacks), sum(retries), ' +
+            'round(sum(cost_usd_sum), 15), sum(input_tokens_sum), sum(output_tokens_sum), round(sum(latency_ms_sum), 6) ' +
+            'FROM {db}.ai_calls_hourly GROUP BY ALL ORDER BY ALL',
+        ];
+        for (const q of queries) {
+          const want = await text(q.replace('{db}', 'textual'));
+          assert.ok(want.length > 100, q);
+          assert.equal(await text(q.replace('{db}', 'viewed')), want, q);
+        }
+        assert.match(await text('SELECT feature FROM viewed.ai_calls'), /客服聊天/);
+        const n = await text("SELECT count() AS n FROM viewed.ai_calls WHERE call_id IN ('call-unicode', 'call-odd', 'call-content')");
+        assert.equal(JSON.parse(n).n, 3);
+        assert.deepEqual(logs, []);
+      },
+    );
 
     test('a replayed ai_calls_in_v2 batch adds nothing; a replay after a half-done insert completes it', async () => {
       const ctx = { database: 'replays' };

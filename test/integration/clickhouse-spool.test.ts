@@ -10,6 +10,9 @@ import { type ClickHouseSink, createClickHouseSink } from '../../src/sinks/click
 import { BACKENDS, lockEmbeddedDir, startBackend, type TestBackend } from '../support/clickhouse-server.js';
 import { bulkRecord } from './clickhouse-fixtures.js';
 
+/** A spool file of any row format (JSON lines, or RowBinary to a server). */
+const isSpoolFile = (f: string) => f.endsWith('.jsonl') || f.endsWith('.rowbinary');
+
 /**
  * ClickHouse goes away mid-run (server: the process is stopped; embedded: another process holds
  * the data dir), records spool, ClickHouse comes back, the spool replays in order: zero lost, zero
@@ -71,15 +74,12 @@ for (const kind of BACKENDS) {
       assert.equal(down.spooled, 100);
       assert.equal(down.queued, 0);
       assert.ok(down.lastError);
-      assert.equal(readdirSync(spoolDir).filter((f) => f.endsWith('.jsonl')).length, 4);
+      assert.equal(readdirSync(spoolDir).filter(isSpoolFile).length, 4);
       await recover();
       await sink.flush();
       const up = sink.health();
       assert.deepEqual([up.state, up.spooled, up.queued, up.spoolDroppedTotal], ['ok', 0, 0, 0]);
-      assert.deepEqual(
-        readdirSync(spoolDir).filter((f) => f.endsWith('.jsonl')),
-        [],
-      );
+      assert.deepEqual(readdirSync(spoolDir).filter(isSpoolFile), []);
       const client = await backend.client();
       assert.deepEqual(await one(client, 'SELECT count() AS n, uniqExact(call_id) AS ids FROM spool_order.ai_calls'), { n: 150, ids: 150 });
       // Replayed in order: the block number of each row's part (the insert that wrote it; a merged
@@ -125,7 +125,7 @@ for (const kind of BACKENDS) {
         await send(sink, 400, 800);
         await sink.close();
       }
-      const spooledFiles = readdirSync(spoolDir).filter((f) => f.endsWith('.jsonl')).length;
+      const spooledFiles = readdirSync(spoolDir).filter(isSpoolFile).length;
       assert.ok(spooledFiles >= 16, `expected the outage's records in the spool, found ${spooledFiles} files`);
       await recover();
       sink = await openSink('fault', spoolDir); // the restarted sidecar replays the spool first

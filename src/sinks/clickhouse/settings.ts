@@ -19,7 +19,7 @@ export const clickHouseBatchSchema = z
      * in inserts of 2,000 rows and 3.8 µs in inserts of 20,000 (docs/clickhouse.md, Batching).
      */
     max_rows: positiveInt.max(100_000).default(10_000),
-    /** Serialized JSONEachRow bytes per insert (per table). */
+    /** Serialized bytes per insert (per table). */
     max_bytes: positiveInt
       .min(1024)
       .max(64 * MIB)
@@ -53,6 +53,11 @@ export const clickHouseSettingsSchema = z
     ttl_days: positiveInt.max(36_500).optional(),
     request_timeout_ms: positiveInt.default(10_000),
     async_insert: z.boolean().default(false),
+    /**
+     * How the ledger rows travel: `auto` is RowBinary to a server and JSONCompactEachRow to the
+     * embedded chDB (its connection hook reads an insert's body as UTF-8 text).
+     */
+    insert_format: z.enum(['auto', 'RowBinary', 'JSONCompactEachRow']).default('auto'),
     batch: clickHouseBatchSchema,
     spool: clickHouseSpoolSchema,
   })

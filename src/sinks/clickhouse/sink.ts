@@ -14,12 +14,13 @@ import { RecordBuffer } from './pipeline/record-buffer.js';
 import { SpanViews } from './pipeline/span-views.js';
 import { AI_CALLS_IN_V2 } from './ddl/ai-calls-in-v2.js';
 import { Spool } from './pipeline/spool.js';
-import { viewKeysMatch, writeAiCallInRow } from './rows/ai-call-in-row.js';
+import { writeAiCallInBinaryRow } from './rows/ai-call-in-binary.js';
+import { type AiCallInSpans, viewKeysMatch, writeAiCallInRow } from './rows/ai-call-in-row.js';
 import { writeEndedSpanRow } from './rows/ended-span-row.js';
 import { serializeOtelSpanRow } from './rows/otel-span-row.js';
 import type { ClickHouseSettings } from './settings.js';
 import { ClickHouseSpanExporter } from './span-exporter.js';
-import { resolveTarget } from './target.js';
+import { type ClickHouseTarget, resolveTarget } from './target.js';
 
 /**
  * The ClickHouse sink: the ledger as a CallSink, and `otel_traces` as an EndedSpanSink (lean spans
@@ -69,6 +70,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   if (settings.ttl_days) ctx.ttlDays = settings.ttl_days;
   let schemaReady = !settings.auto_migrate;
   const insert = async (batch: Batch) => {
+    if (target.kind === 'embedded' && batch.format === 'RowBinary') throw EMBEDDED_ROW_BINARY;
     const c = await connect();
     if (!schemaReady) {
       await migrate(c.client, ctx);
@@ -93,7 +95,12 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const submit = (batch: Batch) => delivery.submit(batch);
   const limits = { maxRows: settings.batch.max_rows, maxBytes: settings.batch.max_bytes };
   const runId = newRunId();
+  const binary = rowBinary(settings.insert_format, target, opts.log);
   const callsOut = new BatchWriter({ table: AI_CALLS_IN_V2, limits, nextSeq, runId, submit, bodies, format: 'JSONCompactEachRow' });
+  // RowBinary rows; a record RowBinary cannot carry as the JSON text would goes to callsOut.
+  const callsBinOut = binary
+    ? new BatchWriter({ table: AI_CALLS_IN_V2, limits, nextSeq, runId, submit, bodies, format: 'RowBinary' })
+    : null;
   const tracesOut = new BatchWriter({ table: 'otel_traces', limits, nextSeq, runId, submit, bodies });
   let closed = false;
   let droppedOnWrite = 0;
@@ -111,6 +118,11 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
     onDrain(records) {
       for (const record of records) {
         const carried = views.take(record, queueSpan);
+        if (callsBinOut !== null && writeBinary(callsBinOut, record, carried)) {
+          if (carried.call) spansByViews++;
+          for (const s of carried.attempts) if (s) spansByViews++;
+          continue;
+        }
         callsOut.begin();
         try {
           writeAiCallInRow(callsOut.out, record, carried);
@@ -129,6 +141,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       views.renew();
     },
     onSeal() {
+      callsBinOut?.flush();
       callsOut.flush();
     },
   });
@@ -194,7 +207,8 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       await client?.close().catch(() => undefined);
     },
     health() {
-      const queued = delivery.pendingRows + calls.rows + spans.rows + views.parked + callsOut.rows + tracesOut.rows;
+      const queued =
+        delivery.pendingRows + calls.rows + spans.rows + views.parked + callsOut.rows + (callsBinOut?.rows ?? 0) + tracesOut.rows;
       const degraded = delivery.failing || spool.size > 0;
       return {
         name: 'clickhouse',
@@ -211,6 +225,40 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
     },
   };
   return sink;
+}
+
+/** What a spooled RowBinary batch meets at the embedded chDB (a "never inserts" code: it moves to rejected/). */
+const EMBEDDED_ROW_BINARY = Object.assign(
+  new Error(
+    'the embedded ClickHouse takes no RowBinary inserts (its connection reads bodies as text); point the sink at the server that spooled this batch',
+  ),
+  { code: '73' },
+);
+
+/** Whether `ai_calls_in_v2` rows go as RowBinary: `auto` and `RowBinary` to a server; never to the embedded chDB. */
+function rowBinary(format: ClickHouseSettings['insert_format'], target: ClickHouseTarget, log: (line: string) => void): boolean {
+  if (target.kind === 'embedded') {
+    if (format === 'RowBinary') log('clickhouse sink: the embedded ClickHouse cannot take RowBinary inserts; writing JSONCompactEachRow');
+    return false;
+  }
+  return format !== 'JSONCompactEachRow';
+}
+
+/** A record as one RowBinary row; false (nothing written) when it must take the JSON path. */
+function writeBinary(out: BatchWriter, record: CallRecord, carried: AiCallInSpans): boolean {
+  out.begin();
+  let ok: boolean;
+  try {
+    ok = writeAiCallInBinaryRow(out.out, record, carried);
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    out.rollback();
+    return false;
+  }
+  out.commit();
+  return true;
 }
 
 function isReadableSpan(span: EndedSpan | ReadableSpan): span is ReadableSpan {

@@ -32,7 +32,13 @@ async function openSink(maxRows = 2000) {
   const tokens = new Set<string>();
   const logs: string[] = [];
   const sink = await createClickHouseSink(
-    parseClickHouseSettings({ url: 'http://127.0.0.1:1', spool: { dir }, batch: { max_rows: maxRows } }),
+    // JSONCompactEachRow: these tests read the rows as text (row-binary.test.ts covers RowBinary)
+    parseClickHouseSettings({
+      url: 'http://127.0.0.1:1',
+      insert_format: 'JSONCompactEachRow',
+      spool: { dir },
+      batch: { max_rows: maxRows },
+    }),
     {
       log: (l) => logs.push(l),
       insert: async (b) => {

@@ -82,31 +82,47 @@ test('a batch keeps its token across a restart (in the file name); old files rep
   assert.deepEqual(await reopened.read(next), batch);
 });
 
-test('a JSONCompactEachRow batch keeps its format across a restart (in the file name)', async () => {
+test('JSONCompactEachRow and RowBinary batches keep their format across a restart (in the file name)', async () => {
   const dir = tempDir();
   const runId = newRunId();
   const body = Buffer.from('["a",1]\n["b",2]\n');
   const token = batchToken('ai_calls_in_v2', runId, 4);
   const compact: Batch = { seq: 4, table: 'ai_calls_in_v2', rows: 2, body, bytes: body.length, token, format: 'JSONCompactEachRow' };
   const plain = batch(5, 1);
+  const binBody = Buffer.from([1, 0x61, 0x0a, 0, 0xff, 1, 0x62]); // bytes no text format would hold
+  const binToken = batchToken('ai_calls_in_v2', runId, 6);
+  const binary: Batch = {
+    seq: 6,
+    table: 'ai_calls_in_v2',
+    rows: 2,
+    body: binBody,
+    bytes: binBody.length,
+    token: binToken,
+    format: 'RowBinary',
+  };
   const spool = new Spool(dir, 1 << 20, () => {});
+  await spool.append(binary);
   await spool.append(compact);
   await spool.append(plain);
   assert.deepEqual(readdirSync(dir).sort(), [
     `000000000000004.ai_calls_in_v2.2.${token}.compact.jsonl`,
     `000000000000005.ai_calls.1.${plain.token}.jsonl`,
+    `000000000000006.ai_calls_in_v2.2.${binToken}.rowbinary`,
   ]);
   const reopened = new Spool(dir, 1 << 20, () => {});
-  assert.deepEqual([reopened.size, reopened.rows], [2, 3]);
-  const head = reopened.head();
-  assert.ok(head);
-  assert.deepEqual(await reopened.read(head), compact);
-  await reopened.remove(head);
-  const next = reopened.head();
-  assert.ok(next);
-  const back = await reopened.read(next);
+  assert.deepEqual([reopened.size, reopened.rows], [3, 5]);
+  const read = async () => {
+    const head = reopened.head();
+    assert.ok(head);
+    const b = await reopened.read(head);
+    await reopened.remove(head);
+    return b;
+  };
+  assert.deepEqual(await read(), compact);
+  const back = await read();
   assert.deepEqual(back, plain);
   assert.equal(back.format, undefined);
+  assert.deepEqual(await read(), binary);
 });
 
 test('a token that cannot be part of a file name is refused', async () => {

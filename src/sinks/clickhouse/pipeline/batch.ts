@@ -10,11 +10,12 @@ export type SinkTable = 'ai_calls_in_v2' | 'ai_calls_in' | 'ai_calls' | 'ai_atte
 export const SINK_TABLES: readonly SinkTable[] = ['ai_calls_in_v2', 'ai_calls_in', 'ai_calls', 'ai_attempts', 'otel_traces'];
 
 /**
- * How a batch's lines are written: JSONEachRow (one object per row, the default when a batch names
- * none) or JSONCompactEachRow (one array of values per row, in the column order the insert names;
- * `ai_calls_in_v2` and `ai_calls_in` only: insert-batch.ts names their columns).
+ * How a batch's rows are written: JSONEachRow (one object per row, the default when a batch names
+ * none), JSONCompactEachRow (one array of values per row) or RowBinary (the values as bytes, no
+ * delimiters; rows/ai-call-in-binary.ts). The last two are in the column order the insert names:
+ * `ai_calls_in_v2` and `ai_calls_in` only (insert-batch.ts names their columns).
  */
-export type RowFormat = 'JSONEachRow' | 'JSONCompactEachRow';
+export type RowFormat = 'JSONEachRow' | 'JSONCompactEachRow' | 'RowBinary';
 
 /**
  * A sealed, immutable batch: lines for one table. `seq` orders batches across tables
@@ -26,7 +27,7 @@ export interface Batch {
   seq: number;
   table: SinkTable;
   rows: number;
-  /** One line per row, each ending in `\n`. */
+  /** JSON formats: one line per row, each ending in `\n`. RowBinary: the rows back to back. */
   body: Buffer;
   bytes: number;
   token: string;

@@ -24,9 +24,9 @@ export interface DeliveryOptions {
   maxBackoffMs?: number;
 }
 
-// Errors that mean "this data will never insert": parse and type errors. Anything else (network,
-// timeouts, missing table, too many parts, auth) is retried until it works.
-const BAD_DATA_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '130', '131']);
+// Errors that mean "this data will never insert": parse, type and format errors. Anything else
+// (network, timeouts, missing table, too many parts, auth) is retried until it works.
+const BAD_DATA_CODES = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '73', '117', '130', '131']);
 const MAX_BAD_DATA_TRIES = 3;
 
 type Waiter = { ready: () => boolean; resolve: () => void };

@@ -5,19 +5,20 @@ import { aiCallsInV2ColumnNames } from '../ddl/ai-calls-in-v2.js';
 import { type DdlContext, qualified, quoteIdent } from '../ddl/context.js';
 import type { Batch } from './batch.js';
 
-/** The column list of a JSONCompactEachRow insert, by table (only the `ai_calls_in` tables are written so). */
+/** The column list of a JSONCompactEachRow or RowBinary insert, by table (only the `ai_calls_in` tables are written so). */
 const COMPACT_COLUMNS: Partial<Record<Batch['table'], string>> = {
   ai_calls_in_v2: aiCallsInV2ColumnNames().map(quoteIdent).join(', '),
   ai_calls_in: aiCallsInColumnNames().map(quoteIdent).join(', '),
 };
 
-/** The INSERT statement of a batch: JSONEachRow, or JSONCompactEachRow with the columns named. */
+/** The INSERT statement of a batch: JSONEachRow, or JSONCompactEachRow or RowBinary with the columns named. */
 export function insertQuery(ctx: DdlContext, batch: Batch): string {
   const table = qualified(ctx, batch.table);
-  if (batch.format !== 'JSONCompactEachRow') return `INSERT INTO ${table} FORMAT JSONEachRow`;
+  const format = batch.format ?? 'JSONEachRow';
+  if (format === 'JSONEachRow') return `INSERT INTO ${table} FORMAT JSONEachRow`;
   const columns = COMPACT_COLUMNS[batch.table];
-  if (columns === undefined) throw new Error(`no JSONCompactEachRow column list for ${batch.table}`);
-  return `INSERT INTO ${table} (${columns}) FORMAT JSONCompactEachRow`;
+  if (columns === undefined) throw new Error(`no ${format} column list for ${batch.table}`);
+  return `INSERT INTO ${table} (${columns}) FORMAT ${format}`;
 }
 
 /**

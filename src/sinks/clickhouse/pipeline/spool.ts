@@ -6,7 +6,8 @@ import { type Batch, dedupToken, type RowFormat, type SinkTable, SINK_TABLES, TO
 /**
  * The bounded on-disk spool. One file per batch, written once (temp file, fsync, rename) and
  * never modified: `<seq>.<table>.<rows>.<token>.jsonl` holding the batch's JSONEachRow body (or
- * `<seq>.<table>.<rows>.<token>.compact.jsonl` for a JSONCompactEachRow body), its dedup token in
+ * `<seq>.<table>.<rows>.<token>.compact.jsonl` for a JSONCompactEachRow body, `….<token>.rowbinary`
+ * for a RowBinary one), its dedup token in
  * the name, so a replay (even after a restart) carries the token of the first try.
  * Files spooled before tokens were kept in names (`<seq>.<table>.<rows>.jsonl`) still replay: their
  * token is recomputed from the body, as it was made then. Files are replayed in seq order. When a
@@ -25,8 +26,11 @@ export interface SpoolEntry {
   format?: RowFormat;
 }
 
-const NAME = /^(\d{1,15})\.([a-z0-9_]+)\.(\d+)(?:\.([A-Za-z0-9_-]{1,100}))?(\.compact)?\.jsonl$/;
-const COMPACT = 'JSONCompactEachRow';
+const NAME = /^(\d{1,15})\.([a-z0-9_]+)\.(\d+)(?:\.([A-Za-z0-9_-]{1,100}))?(\.compact\.jsonl|\.jsonl|\.rowbinary)$/;
+
+/** A spool file's name ending, by the format of the body it holds. */
+const SUFFIX: Record<RowFormat, string> = { JSONEachRow: '.jsonl', JSONCompactEachRow: '.compact.jsonl', RowBinary: '.rowbinary' };
+const FORMAT_OF = new Map(Object.entries(SUFFIX).map(([format, suffix]) => [suffix, format as RowFormat]));
 
 export class Spool {
   #entries: SpoolEntry[] = [];
@@ -57,7 +61,8 @@ export class Spool {
         file,
         token: m[4],
       };
-      if (m[5] !== undefined) entry.format = COMPACT;
+      const format = FORMAT_OF.get(m[5] as string);
+      if (format !== 'JSONEachRow' && format !== undefined) entry.format = format;
       this.#entries.push(entry);
       this.#bytes += entry.bytes;
       this.#rows += entry.rows;
@@ -105,8 +110,8 @@ export class Spool {
         await unlink(oldest.file).catch(() => undefined);
         this.#drop(oldest.rows, `spool full (${this.maxBytes} bytes): dropped the oldest ${oldest.table} batch`);
       }
-      const compact = batch.format === COMPACT ? '.compact' : '';
-      const name = `${String(batch.seq).padStart(15, '0')}.${batch.table}.${batch.rows}.${batch.token}${compact}.jsonl`;
+      const format = batch.format ?? 'JSONEachRow';
+      const name = `${String(batch.seq).padStart(15, '0')}.${batch.table}.${batch.rows}.${batch.token}${SUFFIX[format]}`;
       const file = join(this.dir, name);
       const fh = await open(`${file}.tmp`, 'w');
       try {
@@ -117,7 +122,7 @@ export class Spool {
       }
       await rename(`${file}.tmp`, file);
       const entry: SpoolEntry = { seq: batch.seq, table: batch.table, rows: batch.rows, bytes: batch.bytes, file, token: batch.token };
-      if (batch.format === COMPACT) entry.format = COMPACT;
+      if (format !== 'JSONEachRow') entry.format = format;
       const at = this.#entries.findIndex((e) => e.seq > batch.seq);
       this.#entries.splice(at === -1 ? this.#entries.length : at, 0, entry);
       this.#bytes += entry.bytes;

@@ -52,7 +52,8 @@ function times(span: EndedSpan): { start: string; duration: number } {
   return { start: formatDateTime64ns(start), duration: durationNanos(start, end) };
 }
 
-function firstSpan(spans: AiCallInSpans): EndedSpan | undefined {
+/** The span a row takes its resource and trace state from: the call's, else the first attempt's. */
+export function firstSpan(spans: AiCallInSpans): EndedSpan | undefined {
   if (spans.call !== undefined) return spans.call.span;
   for (const s of spans.attempts) if (s !== undefined) return s.span;
   return undefined;

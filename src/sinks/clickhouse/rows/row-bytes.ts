@@ -8,7 +8,7 @@ import { JsonBytes } from '../../../core/json-bytes.js';
  * A row writer that meets a value of an unexpected type sets `bad`; it then rewinds `pos` to the
  * row's start and writes the row on the plain object → `JSON.stringify` path, so odd input is
  * written exactly as before. `endRow()` ends a row with `\n` and remembers where it ended (the batch
- * writer applies its limits per row).
+ * writer applies its limits per row). The RowBinary writers (binary-values.ts) use the same cursor.
  */
 export class RowBytes extends JsonBytes {
   /** Set by a value writer on a value of an unexpected type. */
@@ -34,6 +34,11 @@ export class RowBytes extends JsonBytes {
   endRow(): void {
     if (this.pos + 1 > this.buf.length) this.grow(1);
     this.buf[this.pos++] = 10;
+    this.rowEnds.push(this.pos);
+  }
+
+  /** Ends a RowBinary row: nothing to write (rows have no delimiter), only its end to remember. */
+  endBinaryRow(): void {
     this.rowEnds.push(this.pos);
   }
 }
