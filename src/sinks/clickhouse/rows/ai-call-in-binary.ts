@@ -20,6 +20,7 @@ import {
   varint,
   zeros,
 } from './binary-values.js';
+import { ColumnRun } from './column-run.js';
 import { attrString, attributesToMap, durationNanos } from './otel-span-row.js';
 import { RowBytes } from './row-bytes.js';
 import type { CarriedSpan } from './span-derivation.js';
@@ -71,22 +72,38 @@ export function writeAiCallInBinaryRow(w: RowBytes, r: CallRecord, spans: AiCall
   return true;
 }
 
+// Runs of columns that repeat from call to call, copied as bytes (see ColumnRun; the JSON writer
+// keeps its own, of its own bytes).
+const ROUTE_RUN = new ColumnRun();
+const MODEL_RUN = new ColumnRun();
+const CONFIG_RUN = new ColumnRun();
+const TARGET_RUN = new ColumnRun();
+const OUTCOME_RUN = new ColumnRun();
+
 /** The `ai_calls` columns (rows/ai-call-row.ts `toAiCallRow`), in order. */
 function writeCallColumns(w: RowBytes, r: CallRecord): void {
   str(w, r.callId);
   dateTime64ms(w, r.startedAtMs);
   str(w, r.traceId);
   str(w, r.spanId);
-  str(w, r.feature);
-  str(w, r.route);
-  str(w, r.operation);
-  str(w, r.path);
-  bool(w, r.streamed);
-  str(w, r.requestedModel);
-  str(w, r.finalProvider);
-  str(w, r.finalModel);
-  str(w, r.outcome);
-  strOrEmpty(w, r.errorType);
+  const { feature, route, operation, path: urlPath, streamed } = r;
+  if (!ROUTE_RUN.copy(w, feature, route, operation, urlPath, streamed)) {
+    str(w, feature);
+    str(w, route);
+    str(w, operation);
+    str(w, urlPath);
+    bool(w, streamed);
+    ROUTE_RUN.wrote(w, feature, route, operation, urlPath, streamed);
+  }
+  const { requestedModel, finalProvider, finalModel, outcome, errorType } = r;
+  if (!MODEL_RUN.copy(w, requestedModel, finalProvider, finalModel, outcome, errorType)) {
+    str(w, requestedModel);
+    str(w, finalProvider);
+    str(w, finalModel);
+    str(w, outcome);
+    strOrEmpty(w, errorType);
+    MODEL_RUN.wrote(w, requestedModel, finalProvider, finalModel, outcome, errorType);
+  }
   u16(w, r.httpStatus);
   u16(w, r.attemptCount);
   u16(w, r.retryCount);
@@ -113,17 +130,22 @@ function writeCallColumns(w: RowBytes, r: CallRecord): void {
   u64OrZero(w, u.cacheWriteTokens);
   u64OrZero(w, u.reasoningTokens);
   f64OrNullStrict(w, r.costUsd);
-  str(w, r.priceTableVersion);
-  str(w, r.configHash);
+  const { priceTableVersion, configHash } = r;
   const res = r.resource;
   if (typeof res !== 'object' || res === null) {
     w.bad = true;
     return;
   }
-  str(w, res.service);
-  str(w, res.namespace);
-  str(w, res.pod);
-  str(w, res.workload);
+  const { service, namespace, pod, workload } = res;
+  if (!CONFIG_RUN.copy(w, priceTableVersion, configHash, service, namespace, pod, workload)) {
+    str(w, priceTableVersion);
+    str(w, configHash);
+    str(w, service);
+    str(w, namespace);
+    str(w, pod);
+    str(w, workload);
+    CONFIG_RUN.wrote(w, priceTableVersion, configHash, service, namespace, pod, workload);
+  }
 }
 
 // A resource is the same object on every span of a process: its Map(LowCardinality(String), String)
@@ -193,18 +215,26 @@ function writeSpanTail(w: RowBytes, carried: CarriedSpan): void {
 /** One `attempts` element (rows/ai-attempt-rows.ts `toAiAttemptRows`, less the call's own columns), then its span. */
 function writeAttempt(w: RowBytes, a: AttemptRecord, carried: CarriedSpan | undefined): void {
   dateTime64ms(w, a.startedAtMs);
-  u16(w, a.index);
-  u16(w, a.targetIndex);
-  u16(w, a.tryNumber);
-  str(w, a.provider);
-  str(w, a.providerName);
-  str(w, a.model);
-  strOrEmpty(w, a.responseModel);
-  str(w, a.serverAddress);
+  const { index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress } = a;
+  if (!TARGET_RUN.copy(w, index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress)) {
+    u16(w, index);
+    u16(w, targetIndex);
+    u16(w, tryNumber);
+    str(w, provider);
+    str(w, providerName);
+    str(w, model);
+    strOrEmpty(w, responseModel);
+    str(w, serverAddress);
+    TARGET_RUN.wrote(w, index, targetIndex, tryNumber, provider, providerName, model, responseModel, serverAddress);
+  }
   strOrEmpty(w, a.spanId);
-  u16OrZero(w, a.httpStatus);
-  str(w, a.outcome);
-  strOrEmpty(w, a.errorType);
+  const { httpStatus, outcome, errorType } = a;
+  if (!OUTCOME_RUN.copy(w, httpStatus, outcome, errorType)) {
+    u16OrZero(w, httpStatus);
+    str(w, outcome);
+    strOrEmpty(w, errorType);
+    OUTCOME_RUN.wrote(w, httpStatus, outcome, errorType);
+  }
   f64(w, a.durationMs);
   f64OrNull(w, a.timeToFirstChunkMs);
   const u = a.usage;
