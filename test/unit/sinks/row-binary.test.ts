@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -345,5 +345,30 @@ test('the embedded ClickHouse, and insert_format JSONCompactEachRow, get JSONCom
   }
   const { sink, logs } = await captureSink({ insert_format: 'RowBinary' });
   assert.match(logs.join('\n'), /embedded ClickHouse cannot take RowBinary/);
+  await sink.close();
+});
+
+test('a spooled RowBinary batch is never sent to the embedded chDB: refused, then moved to rejected/', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ch-rowbinary-spool-'));
+  dirs.push(dir);
+  const w = new RowBytes(1024);
+  const r = Object.values(scenarioRecords())[0] as CallRecord;
+  assert.equal(writeAiCallInBinaryRow(w, r), true);
+  const body = Buffer.from(w.buf.subarray(0, w.pos));
+  const name = '000000000000001.ai_calls_in_v2.1.ai_calls_in_v2-0123456789abcdef-1.rowbinary';
+  writeFileSync(join(dir, name), body);
+  const logs: string[] = [];
+  const sink = await createClickHouseSink(parseClickHouseSettings({ path: join(dir, 'never-opened'), spool: { dir } }), {
+    log: (l) => logs.push(l),
+    env: {},
+  });
+  assert.equal(sink.health().spooled, 1);
+  for (let i = 0; i < 3; i++) await sink.flush(); // each flush retries the spool's head at once
+  assert.equal(sink.health().spooled, 0);
+  assert.equal(sink.health().rejectedRows, 1);
+  assert.deepEqual(readdirSync(join(dir, 'rejected')), [name]);
+  assert.ok(readFileSync(join(dir, 'rejected', name)).equals(body), 'the batch is kept as it was');
+  assert.match(logs.join('\n'), /embedded ClickHouse takes no RowBinary/);
+  assert.equal(existsSync(join(dir, 'never-opened')), false, 'chDB was never opened');
   await sink.close();
 });
