@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type AttributeValue, SpanKind } from '@opentelemetry/api';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { CallRecord } from '../../../src/core/call-record.js';
 import { aiCallsInV2Columns } from '../../../src/sinks/clickhouse/ddl/ai-calls-in-v2.js';
 import type { Batch } from '../../../src/sinks/clickhouse/pipeline/batch.js';
@@ -24,6 +23,7 @@ import { createClickHouseSink } from '../../../src/sinks/clickhouse/sink.js';
 import type { CarriedSpan } from '../../../src/sinks/clickhouse/rows/span-derivation.js';
 import type { EndedSpan } from '../../../src/telemetry/ended-span.js';
 import { scenarioRecords } from '../../integration/clickhouse-fixtures.js';
+import { endedSpan } from '../../support/ended-span.js';
 
 const COLUMNS = parseColumns(aiCallsInV2Columns());
 
@@ -82,31 +82,6 @@ const STRINGS = [
   '日'.repeat(6000),
   '',
 ];
-
-const RESOURCE = resourceFromAttributes({
-  'service.name': 'switchyard',
-  'service.namespace': '商店',
-  'process.command_args': ['node', 'x "y"'],
-  'process.pid': 7,
-});
-
-function endedSpan(over: Partial<EndedSpan>): EndedSpan {
-  return {
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: 'b7ad6b7169203331',
-    parentSpanId: undefined,
-    traceState: undefined,
-    name: 'POST /v1/chat/completions',
-    kind: SpanKind.SERVER,
-    startMs: 1_700_000_000_123.25,
-    endMs: 1_700_000_000_523.5,
-    errorMessage: undefined,
-    resource: RESOURCE,
-    scope: { name: 'switchyard' },
-    writeAttributes() {},
-    ...over,
-  };
-}
 
 function variants(): CallRecord[] {
   const base = Object.values(scenarioRecords());

@@ -18,6 +18,7 @@ import { aiCallsInV2ColumnNames } from '../../../src/sinks/clickhouse/ddl/ai-cal
 import type { CarriedSpan } from '../../../src/sinks/clickhouse/rows/span-derivation.js';
 import type { EndedSpan } from '../../../src/telemetry/ended-span.js';
 import { scenarioRecords } from '../../integration/clickhouse-fixtures.js';
+import { endedSpan } from '../../support/ended-span.js';
 
 // Strings JSON escapes or encodes as several bytes: quotes, backslashes, controls, non-ASCII
 // (Chinese feature and model names, emoji), lone surrogates of both kinds, DEL.
@@ -140,34 +141,6 @@ test('otel_traces rows of SDK spans are byte for byte JSON.stringify of the row 
   odd.end();
   for (const span of memory.getFinishedSpans()) assert.equal(serializeOtelSpanRow(span), JSON.stringify(toOtelSpanRow(span)));
 });
-
-const RESOURCE = resourceFromAttributes({
-  'service.name': 'switchyard',
-  'service.namespace': '商店',
-  'process.command_args': ['node', 'x "y"'],
-  'process.pid': 7,
-});
-
-/** A lean span as span sinks get it, with the given attributes. */
-function endedSpan(over: Partial<EndedSpan>, attrs: [string, AttributeValue | null | undefined][]): EndedSpan {
-  return {
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: 'b7ad6b7169203331',
-    parentSpanId: undefined,
-    traceState: undefined,
-    name: 'POST /v1/chat/completions',
-    kind: SpanKind.SERVER,
-    startMs: 1_700_000_000_123.25,
-    endMs: 1_700_000_000_523.5,
-    errorMessage: undefined,
-    resource: RESOURCE,
-    scope: { name: 'switchyard' },
-    writeAttributes(w) {
-      for (const [k, v] of attrs) w.attr(k, v);
-    },
-    ...over,
-  };
-}
 
 const spanLine = (span: EndedSpan) => byteLines((w) => writeEndedSpanRow(w, span));
 

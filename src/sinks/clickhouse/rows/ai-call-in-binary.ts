@@ -1,4 +1,5 @@
 import type { AttemptRecord, CallRecord } from '../../../core/call-record.js';
+import type { Usage } from '../../../core/usage.js';
 import { type EndedSpan, spanTimes } from '../../../telemetry/ended-span.js';
 import { type AiCallInSpans, NO_SPANS, firstSpan } from './ai-call-in-row.js';
 import {
@@ -124,11 +125,7 @@ function writeCallColumns(w: RowBytes, r: CallRecord): void {
     w.bad = true;
     return;
   }
-  u64OrZero(w, u.inputTokens);
-  u64OrZero(w, u.outputTokens);
-  u64OrZero(w, u.cacheReadTokens);
-  u64OrZero(w, u.cacheWriteTokens);
-  u64OrZero(w, u.reasoningTokens);
+  writeUsage(w, u);
   f64OrNullStrict(w, r.costUsd);
   const { priceTableVersion, configHash } = r;
   const res = r.resource;
@@ -146,6 +143,15 @@ function writeCallColumns(w: RowBytes, r: CallRecord): void {
     str(w, workload);
     CONFIG_RUN.wrote(w, priceTableVersion, configHash, service, namespace, pod, workload);
   }
+}
+
+/** The five token columns (UInt64; unreported counts are 0). */
+function writeUsage(w: RowBytes, u: Usage): void {
+  u64OrZero(w, u.inputTokens);
+  u64OrZero(w, u.outputTokens);
+  u64OrZero(w, u.cacheReadTokens);
+  u64OrZero(w, u.cacheWriteTokens);
+  u64OrZero(w, u.reasoningTokens);
 }
 
 // A resource is the same object on every span of a process: its Map(LowCardinality(String), String)
@@ -239,13 +245,7 @@ function writeAttempt(w: RowBytes, a: AttemptRecord, carried: CarriedSpan | unde
   f64OrNull(w, a.timeToFirstChunkMs);
   const u = a.usage;
   if (u === undefined || u === null) zeros(w, 40);
-  else {
-    u64OrZero(w, u.inputTokens);
-    u64OrZero(w, u.outputTokens);
-    u64OrZero(w, u.cacheReadTokens);
-    u64OrZero(w, u.cacheWriteTokens);
-    u64OrZero(w, u.reasoningTokens);
-  }
+  else writeUsage(w, u);
   f64OrNullStrict(w, a.costUsd);
   if (carried === undefined) {
     byte(w, 0); // view
