@@ -119,8 +119,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       for (const record of records) {
         const carried = views.take(record, queueSpan);
         if (callsBinOut !== null && writeBinary(callsBinOut, record, carried)) {
-          if (carried.call) spansByViews++;
-          for (const s of carried.attempts) if (s) spansByViews++;
+          spansByViews += carriedCount(carried);
           continue;
         }
         callsOut.begin();
@@ -135,8 +134,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
           continue;
         }
         callsOut.commit();
-        if (carried.call) spansByViews++;
-        for (const s of carried.attempts) if (s) spansByViews++;
+        spansByViews += carriedCount(carried);
       }
       views.renew();
     },
@@ -242,6 +240,13 @@ function rowBinary(format: ClickHouseSettings['insert_format'], target: ClickHou
     return false;
   }
   return format !== 'JSONCompactEachRow';
+}
+
+/** How many spans a row carries for the views. */
+function carriedCount(carried: AiCallInSpans): number {
+  let n = carried.call ? 1 : 0;
+  for (const s of carried.attempts) if (s) n++;
+  return n;
 }
 
 /** A record as one RowBinary row; false (nothing written) when it must take the JSON path. */

@@ -24,7 +24,8 @@ export interface BatchWriterOptions {
  * cannot be serialized (its rows vanish whole; nothing of it was submitted). On commit the limits
  * apply row by row: a batch is submitted whenever it holds `maxRows` rows, or before a row that
  * would take it past `maxBytes` (a single larger row still makes its own batch), and on `flush()`.
- * Bodies are byte for byte `lines.join('\n') + '\n'` of the rows; the buffer (`maxBytes` plus
+ * JSON bodies are byte for byte `lines.join('\n') + '\n'` of the rows (RowBinary ones, the rows back
+ * to back); the buffer (`maxBytes` plus
  * ROW_HEADROOM, or one record more when a record is larger) becomes the body or is reused.
  */
 export class BatchWriter {
