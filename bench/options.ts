@@ -18,12 +18,15 @@ export interface BenchOptions {
   loadCore: number | null;
   /** Pause between cells, so a sidecar's batched exports of one cell do not spill into the next. */
   settleMs: number;
+  /** Start every proxy afresh before each repetition after the first (default true). */
+  freshPerRep: boolean;
 }
 
 export const USAGE = `npm run bench [-- OPTIONS]
 
   --quick             smoke run: 1 repetition, 0.25 s warm-up, 0.75 s per cell
   --reps N            repetitions of every cell (default 3); the report shows medians
+  --same-processes    keep one process per proxy for the whole run (default: fresh ones each repetition)
   --warmup-ms N       warm-up per cell (default 1000)
   --duration-ms N     measured window per cell (default 4000)
   --concurrency LIST  closed-loop concurrencies (default 1,16,64)
@@ -56,6 +59,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchOpti
     proxyCore: 0,
     loadCore: 1,
     settleMs: quick ? 100 : 500,
+    freshPerRep: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -74,6 +78,9 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchOpti
         break;
       case '--concurrency':
         o.concurrency = (next() ?? '').split(',').map((s) => Math.max(1, Math.round(num(s, a))));
+        break;
+      case '--same-processes':
+        o.freshPerRep = false;
         break;
       case '--no-clickhouse':
         o.clickhouse = false;

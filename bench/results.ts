@@ -31,6 +31,8 @@ export interface CellRun extends LoadResult {
   loadCoreOther: number;
   /** Share of a core stolen by the hypervisor, both cores summed. */
   steal: number;
+  /** PID of the proxy process measured (absent for `direct`). */
+  proxyPid?: number;
 }
 
 export interface CellMedian {
@@ -94,7 +96,16 @@ export interface BenchResults {
   startedAt: string;
   finishedAt: string;
   command: string;
-  options: { quick: boolean; reps: number; warmupMs: number; durationMs: number; concurrency: number[]; probes: number };
+  options: {
+    quick: boolean;
+    reps: number;
+    warmupMs: number;
+    durationMs: number;
+    concurrency: number[];
+    probes: number;
+    /** Fresh proxy processes each repetition (absent in results from before that option). */
+    freshPerRep?: boolean;
+  };
   machine: {
     nproc: number;
     cpuModel: string;

@@ -15,6 +15,7 @@ import { fetchOnce, runLoad } from './load.js';
 import { type BenchOptions, parseBenchArgs } from './options.js';
 import { type BenchProcess, type CoreTimes, coreTimes, cpuSecondsOf, hasTaskset, spawnPinned } from './procs.js';
 import { summariseProfile } from './profile-summary.js';
+import { ProxySet, type Target } from './proxy-set.js';
 import { renderMarkdown } from './report.js';
 import {
   type BenchResults,
@@ -26,23 +27,11 @@ import {
   medianOf,
   summarise,
 } from './results.js';
-import { INCREMENTAL_FEATURE, startBenchSidecar } from './sidecar.js';
 import { median } from './stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PATH = '/v1/chat/completions';
 const MODES: Mode[] = ['non-stream', 'stream'];
-
-interface Target {
-  name: TargetName;
-  origin: string;
-  /** Origin whose upstream is the slow (incremental) mock, and headers that select it. */
-  slowOrigin: string;
-  slowHeaders: Record<string, string>;
-  proc?: BenchProcess;
-  /** Successful calls sent (all phases), for the ledger check. */
-  sent: number;
-}
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -207,6 +196,7 @@ async function measureCell(
     proxyCoreOther: Math.max(0, coreDelta(o.proxyCore, 'busy') - (t.proc ? proxyCpu : 0)) / wall,
     loadCoreOther: Math.max(0, coreDelta(o.loadCore, 'busy') - loadUsed) / wall,
     steal: steal / wall,
+    ...(t.proc ? { proxyPid: t.proc.pid } : {}),
   };
 }
 
@@ -228,6 +218,7 @@ async function main(): Promise<void> {
     mkdirSync(profDir, { recursive: true });
   }
   const procs: BenchProcess[] = [];
+  let proxySet: ProxySet | undefined;
   let clickhouse: LocalServer | undefined;
   let dataDir: string | undefined;
   const tsx = ['--import', 'tsx'];
@@ -244,21 +235,6 @@ async function main(): Promise<void> {
     const mockUrl = String(mock.ready.mock);
     const slowUrl = String(mock.ready.slow);
     const otlpUrl = String(mock.ready.otlp);
-
-    const bare = async (name: string, upstream: string) => {
-      const p = await spawnPinned({
-        name,
-        core: proxyCore,
-        command: process.execPath,
-        args: [...tsx, join(ROOT, 'bench/bare-proxy.ts'), '--upstream', upstream],
-        isReady: (l) => l.msg === 'bare proxy listening',
-      });
-      procs.push(p);
-      return p;
-    };
-    log(`bare passthrough (core ${proxyCore ?? 'any'})`);
-    const bareFast = await bare('bare', mockUrl);
-    const bareSlow = await bare('bare-slow', slowUrl);
 
     let discard: BenchProcess | undefined;
     if (o.clickhouse) {
@@ -280,52 +256,21 @@ async function main(): Promise<void> {
         notes.push(`ClickHouse server did not start, the ClickHouse-on cells are skipped: ${(e as Error).message.split('\n')[0]}`);
       }
     }
-    const sidecar = async (name: TargetName, clickhouseUrl: string | null, clickhouseMigrate = true) => {
-      log(`${name} (core ${proxyCore ?? 'any'})`);
-      const s = await startBenchSidecar({
-        name,
-        buildDir: o.buildDir,
-        workDir: join(work, name),
-        core: proxyCore,
-        mockUrl,
-        slowUrl,
-        otlpUrl,
-        clickhouseUrl,
-        clickhouseMigrate,
-        spoolDir: join(work, name, 'spool'),
-        metricIntervalMs: 5000,
-        ...(o.profile ? { cpuProfDir: profDir } : {}),
-      });
-      procs.push(s.proc);
-      return s;
-    };
-    const sc = await sidecar('sidecar', null);
-    const sch = clickhouse ? await sidecar('sidecar-ch', clickhouse.url) : undefined;
-    const schd = discard ? await sidecar('sidecar-chd', String(discard.ready.url), false) : undefined;
-
-    // A sidecar serves the slow upstream through its incremental feature, on the same origin.
-    const sidecarEntry = (name: TargetName, s: { origin: string; proc: BenchProcess }): Target => ({
-      name,
-      origin: s.origin,
-      slowOrigin: s.origin,
-      slowHeaders: { 'x-switchyard-feature': INCREMENTAL_FEATURE },
-      proc: s.proc,
-      sent: 0,
+    const proxies = await ProxySet.start({
+      o,
+      root: ROOT,
+      work,
+      proxyCore,
+      mockUrl,
+      slowUrl,
+      otlpUrl,
+      clickhouseUrl: clickhouse?.url,
+      discardUrl: discard ? String(discard.ready.url) : undefined,
+      profDir: o.profile ? profDir : undefined,
+      log,
     });
-    const targets: Target[] = [
-      { name: 'direct', origin: mockUrl, slowOrigin: slowUrl, slowHeaders: {}, sent: 0 },
-      {
-        name: 'bare',
-        origin: String(bareFast.ready.api),
-        slowOrigin: String(bareSlow.ready.api),
-        slowHeaders: {},
-        proc: bareFast,
-        sent: 0,
-      },
-      sidecarEntry('sidecar', sc),
-    ];
-    if (sch) targets.push(sidecarEntry('sidecar-ch', sch));
-    if (schd) targets.push(sidecarEntry('sidecar-chd', schd));
+    proxySet = proxies;
+    const targets = proxies.targets;
 
     log('response fidelity');
     const fid: FidelityResult[] = [];
@@ -341,6 +286,10 @@ async function main(): Promise<void> {
     const total = o.reps * MODES.length * o.concurrency.length * targets.length;
     let n = 0;
     for (let rep = 0; rep < o.reps; rep++) {
+      if (rep > 0 && o.freshPerRep) {
+        log(`rep ${rep + 1}: fresh proxy processes`);
+        await proxies.restart(notes);
+      }
       for (const mode of MODES) {
         for (const c of o.concurrency) {
           for (const t of targets) {
@@ -402,6 +351,7 @@ async function main(): Promise<void> {
         durationMs: o.durationMs,
         concurrency: o.concurrency,
         probes: o.probes,
+        freshPerRep: o.freshPerRep,
       },
       machine: { nproc: cores, cpuModel: cpuModel(), node: process.versions.node, kernel: release(), pinned, proxyCore, loadCore },
       targets: targets.map((t) => t.name),
@@ -413,12 +363,9 @@ async function main(): Promise<void> {
       notes,
     };
 
-    // Stop the sidecars gracefully: SIGTERM flushes the ledger and writes CPU profiles.
-    for (const p of [sc.proc, ...(sch ? [sch.proc] : []), ...(schd ? [schd.proc] : [])]) {
-      const code = await p.stop(30_000);
-      if (code !== 0) notes.push(`${p.name} exited with code ${code} on SIGTERM.`);
-    }
-    if (sch && clickhouse) {
+    // Stop the proxies gracefully: SIGTERM flushes the sidecars' ledgers and writes CPU profiles.
+    await proxies.stop(notes);
+    if (chTarget && clickhouse) {
       try {
         results.ledger = { rows: await ledgerRows(clickhouse.url), callsSent: chTarget?.sent ?? 0 };
         if (results.ledger.rows !== results.ledger.callsSent) {
@@ -460,7 +407,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${md}\n`);
     log(`wrote ${join(o.outDir, `${base}.md`)} and ${base}.json`);
   } finally {
-    for (const p of procs.reverse()) await p.stop(5000).catch(() => undefined);
+    for (const p of [...(proxySet?.processes ?? []), ...procs.reverse()]) await p.stop(5000).catch(() => undefined);
     await clickhouse?.stop().catch(() => undefined);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });

@@ -20,6 +20,8 @@ function runQuickBench(): Promise<{ code: number | null; stderr: string }> {
   const args = [
     join(ROOT, 'scripts', 'bench.mjs'),
     '--quick',
+    '--reps',
+    '2',
     '--out',
     out,
     ...(existsSync(join(dist, 'cli', 'main.js')) ? ['--build-dir', dist] : []),
@@ -32,7 +34,7 @@ function runQuickBench(): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
 }
 
-test('bench --quick measures every cell and writes the report', { timeout: 150_000 }, async () => {
+test('bench --quick measures every cell and writes the report', { timeout: 240_000 }, async () => {
   const run = await runQuickBench();
   assert.equal(run.code, 0, `bench exited ${run.code}:\n${run.stderr}`);
   const r = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8')) as BenchResults;
@@ -43,6 +45,12 @@ test('bench --quick measures every cell and writes the report', { timeout: 150_0
   assert.deepEqual(r.targets, ['direct', 'bare', 'sidecar', 'sidecar-ch', 'sidecar-chd']);
   assert.deepEqual(r.options.concurrency, [1, 16, 64]);
   assert.equal(r.cells.length, r.targets.length * 2 * 3);
+  // Each repetition measured fresh proxy processes (the sidecars were stopped with SIGTERM between them).
+  assert.equal(r.options.reps, 2);
+  for (const cell of r.cells.filter((c) => c.target !== 'direct')) {
+    const [a, b] = cell.runs.map((x) => x.proxyPid);
+    assert.ok(a && b && a !== b, `${cell.target} ${cell.mode} c=${cell.concurrency}: PIDs ${a}, ${b}`);
+  }
   for (const target of r.targets) {
     for (const mode of ['non-stream', 'stream'] as const) {
       for (const concurrency of r.options.concurrency) {
