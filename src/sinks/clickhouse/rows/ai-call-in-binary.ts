@@ -1,6 +1,7 @@
 import type { AttemptRecord, CallRecord } from '../../../core/call-record.js';
 import type { Usage } from '../../../core/usage.js';
-import { type EndedSpan, spanTimes } from '../../../telemetry/ended-span.js';
+import type { AttributeValue } from '@opentelemetry/api';
+import type { EndedSpan } from '../../../telemetry/ended-span.js';
 import { type AiCallInSpans, NO_SPANS, firstSpan } from './ai-call-in-row.js';
 import {
   bool,
@@ -22,7 +23,7 @@ import {
   zeros,
 } from './binary-values.js';
 import { ColumnRun } from './column-run.js';
-import { attrString, attributesToMap, durationNanos } from './otel-span-row.js';
+import { attrString, attributesToMap } from './otel-span-row.js';
 import { RowBytes } from './row-bytes.js';
 import type { CarriedSpan } from './span-derivation.js';
 
@@ -203,9 +204,19 @@ function writeCallSpan(w: RowBytes, carried: CarriedSpan): void {
 /** start, duration, status, values, set of a carried span. */
 function writeSpanTail(w: RowBytes, carried: CarriedSpan): void {
   const span = carried.span;
-  const [start, end] = spanTimes(span.startMs, span.endMs);
-  dateTime64ns(w, start);
-  u64(w, durationNanos(start, end));
+  // spanTimes (millisToHrTime, an end before the start is the start), without its arrays.
+  const startMs = span.startMs;
+  const endMs = span.endMs;
+  const startS = Math.trunc(startMs / 1000);
+  const startNs = Math.round((startMs % 1000) * 1e6);
+  let endS = Math.trunc(endMs / 1000);
+  let endNs = Math.round((endMs % 1000) * 1e6);
+  if (endS < startS || (endS === startS && endNs < startNs)) {
+    endS = startS;
+    endNs = startNs;
+  }
+  dateTime64ns(w, startS, startNs);
+  u64(w, Math.max(0, (endS - startS) * 1e9 + (endNs - startNs)));
   const status = span.errorMessage;
   if (status === undefined) byte(w, 1);
   else {
@@ -214,7 +225,7 @@ function writeSpanTail(w: RowBytes, carried: CarriedSpan): void {
   }
   const values = carried.values;
   varint(w, values.length);
-  for (const v of values) nullableStr(w, v === null || v === undefined || typeof v === 'string' ? v : attrString(v));
+  for (const v of values) nullableStr(w, v === null || v === undefined || typeof v === 'string' ? v : carriedText(v));
   u32(w, carried.set);
 }
 
@@ -256,4 +267,30 @@ function writeAttempt(w: RowBytes, a: AttemptRecord, carried: CarriedSpan | unde
   byte(w, 1);
   str(w, carried.span.name);
   writeSpanTail(w, carried);
+}
+
+// The carried values that are not strings repeat from call to call (a CLIENT span's `server.port`,
+// its `gen_ai.response.finish_reasons` of one reason): their text is kept from the last call.
+let lastNumber = 0;
+let lastNumberText = '0';
+let lastReason: string | undefined;
+let lastReasonsText = '';
+
+/** `attrString(v)` for a carried value that is not a string. */
+function carriedText(v: AttributeValue): string {
+  if (typeof v === 'number') {
+    if (v !== lastNumber) {
+      lastNumber = v;
+      lastNumberText = String(v);
+    }
+    return lastNumberText;
+  }
+  if (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string') {
+    if (v[0] !== lastReason) {
+      lastReason = v[0];
+      lastReasonsText = JSON.stringify(v);
+    }
+    return lastReasonsText;
+  }
+  return attrString(v);
 }

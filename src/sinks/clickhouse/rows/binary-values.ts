@@ -214,14 +214,12 @@ export function dateTime64ms(w: RowBytes, v: unknown): void {
 }
 
 /**
- * DateTime64(9) from an OTel HrTime `[seconds, nanos]`: `seconds * 1e9 + nanos` as an Int64. The
+ * DateTime64(9) from an OTel HrTime's parts (`[seconds, nanos]`): `seconds * 1e9 + nanos` as an Int64. The
  * product passes 2^53, so it is built in 32-bit halves: seconds = sh * 2^16 + sl, and
  * 1e9 = 15258 * 2^16 + 51712, so seconds * 1e9 = sh * 15258 * 2^32 + sh * 51712 * 2^16 + sl * 1e9,
  * each part exact in a double.
  */
-export function dateTime64ns(w: RowBytes, time: readonly [number, number]): void {
-  const sec = time[0];
-  const nanos = time[1];
+export function dateTime64ns(w: RowBytes, sec: number, nanos: number): void {
   if (!Number.isInteger(sec) || sec < 0 || sec >= MAX_EPOCH_SECONDS || !Number.isInteger(nanos) || nanos < 0 || nanos >= 1e9) {
     w.bad = true;
     return;
