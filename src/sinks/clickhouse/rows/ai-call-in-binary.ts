@@ -204,19 +204,13 @@ function writeCallSpan(w: RowBytes, carried: CarriedSpan): void {
 /** start, duration, status, values, set of a carried span. */
 function writeSpanTail(w: RowBytes, carried: CarriedSpan): void {
   const span = carried.span;
-  // spanTimes (millisToHrTime, an end before the start is the start), without its arrays.
+  // spanTimes (millisToHrTime) without its arrays; an end before the start is a duration of 0.
   const startMs = span.startMs;
   const endMs = span.endMs;
   const startS = Math.trunc(startMs / 1000);
   const startNs = Math.round((startMs % 1000) * 1e6);
-  let endS = Math.trunc(endMs / 1000);
-  let endNs = Math.round((endMs % 1000) * 1e6);
-  if (endS < startS || (endS === startS && endNs < startNs)) {
-    endS = startS;
-    endNs = startNs;
-  }
   dateTime64ns(w, startS, startNs);
-  u64(w, Math.max(0, (endS - startS) * 1e9 + (endNs - startNs)));
+  u64(w, Math.max(0, (Math.trunc(endMs / 1000) - startS) * 1e9 + (Math.round((endMs % 1000) * 1e6) - startNs)));
   const status = span.errorMessage;
   if (status === undefined) byte(w, 1);
   else {
