@@ -20,6 +20,8 @@ export interface BenchOptions {
   settleMs: number;
   /** Start every proxy afresh before each repetition after the first (default true). */
   freshPerRep: boolean;
+  /** Unmeasured load on each fresh proxy before its first cell, per mode (ms). */
+  proxyWarmupMs: number;
 }
 
 export const USAGE = `npm run bench [-- OPTIONS]
@@ -27,6 +29,7 @@ export const USAGE = `npm run bench [-- OPTIONS]
   --quick             smoke run: 1 repetition, 0.25 s warm-up, 0.75 s per cell
   --reps N            repetitions of every cell (default 3); the report shows medians
   --same-processes    keep one process per proxy for the whole run (default: fresh ones each repetition)
+  --proxy-warmup-ms N unmeasured load per mode on each fresh proxy before its first cell (default 5000)
   --warmup-ms N       warm-up per cell (default 1000)
   --duration-ms N     measured window per cell (default 4000)
   --concurrency LIST  closed-loop concurrencies (default 1,16,64)
@@ -60,6 +63,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchOpti
     loadCore: 1,
     settleMs: quick ? 100 : 500,
     freshPerRep: true,
+    proxyWarmupMs: quick ? 250 : 5000,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -78,6 +82,9 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchOpti
         break;
       case '--concurrency':
         o.concurrency = (next() ?? '').split(',').map((s) => Math.max(1, Math.round(num(s, a))));
+        break;
+      case '--proxy-warmup-ms':
+        o.proxyWarmupMs = num(next(), a);
         break;
       case '--same-processes':
         o.freshPerRep = false;

@@ -105,6 +105,8 @@ export interface BenchResults {
     probes: number;
     /** Fresh proxy processes each repetition (absent in results from before that option). */
     freshPerRep?: boolean;
+    /** Unmeasured load per mode on each fresh proxy (ms). */
+    proxyWarmupMs?: number;
   };
   machine: {
     nproc: number;

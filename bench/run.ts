@@ -200,6 +200,30 @@ async function measureCell(
   };
 }
 
+/**
+ * Loads every proxy, unmeasured, before its first cell: a fresh sidecar compiles its hot paths, and
+ * its ClickHouse sink grows its batch buffers to working size and fills its body pool, which costs
+ * it extra major GCs for several seconds (docs/benchmarks.md). Each mode at concurrency 16.
+ */
+async function warmUp(targets: readonly Target[], o: BenchOptions): Promise<void> {
+  if (o.proxyWarmupMs <= 0) return;
+  log(`warm-up: ${o.proxyWarmupMs} ms per mode on each proxy`);
+  for (const t of targets) {
+    if (!t.proc) continue;
+    for (const mode of MODES) {
+      const r = await runLoad({
+        origin: t.origin,
+        path: PATH,
+        body: requestBody(mode),
+        concurrency: 16,
+        warmupMs: o.proxyWarmupMs,
+        durationMs: 100,
+      });
+      t.sent += r.totalRequests - r.errors;
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseBenchArgs(process.argv.slice(2), ROOT);
   const startedAt = new Date().toISOString();
@@ -279,6 +303,7 @@ async function main(): Promise<void> {
     log('incremental streaming probes');
     const inc: IncrementalResult[] = [];
     for (const t of targets) inc.push(await incremental(t, o.probes));
+    await warmUp(targets, o);
 
     // Everything on the load core besides this process: its CPU counts as the bench's, not as other load.
     const loadPids = [mock.pid, ...(discard ? [discard.pid] : []), ...(clickhouse ? [clickhouse.pid] : [])];
@@ -289,6 +314,7 @@ async function main(): Promise<void> {
       if (rep > 0 && o.freshPerRep) {
         log(`rep ${rep + 1}: fresh proxy processes`);
         await proxies.restart(notes);
+        await warmUp(targets, o);
       }
       for (const mode of MODES) {
         for (const c of o.concurrency) {
@@ -352,6 +378,7 @@ async function main(): Promise<void> {
         concurrency: o.concurrency,
         probes: o.probes,
         freshPerRep: o.freshPerRep,
+        proxyWarmupMs: o.proxyWarmupMs,
       },
       machine: { nproc: cores, cpuModel: cpuModel(), node: process.versions.node, kernel: release(), pinned, proxyCore, loadCore },
       targets: targets.map((t) => t.name),
