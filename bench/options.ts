@@ -18,9 +18,9 @@ export interface BenchOptions {
   loadCore: number | null;
   /** Pause between cells, so a sidecar's batched exports of one cell do not spill into the next. */
   settleMs: number;
-  /** Start every proxy afresh before each repetition after the first (default true). */
+  /** Start every proxy afresh before each repetition after the first (`--fresh-processes`; default false). */
   freshPerRep: boolean;
-  /** Unmeasured load on each fresh proxy before its first cell, per mode (ms). */
+  /** Unmeasured load on each proxy process before its first cell, per mode (ms). */
   proxyWarmupMs: number;
 }
 
@@ -28,8 +28,8 @@ export const USAGE = `npm run bench [-- OPTIONS]
 
   --quick             smoke run: 1 repetition, 0.25 s warm-up, 0.75 s per cell
   --reps N            repetitions of every cell (default 3); the report shows medians
-  --same-processes    keep one process per proxy for the whole run (default: fresh ones each repetition)
-  --proxy-warmup-ms N unmeasured load per mode on each fresh proxy before its first cell (default 5000)
+  --fresh-processes   start every proxy afresh before each repetition (default: one process per proxy for the run)
+  --proxy-warmup-ms N unmeasured load per mode on each proxy process before its first cell (default 5000)
   --warmup-ms N       warm-up per cell (default 1000)
   --duration-ms N     measured window per cell (default 4000)
   --concurrency LIST  closed-loop concurrencies (default 1,16,64)
@@ -62,7 +62,7 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchOpti
     proxyCore: 0,
     loadCore: 1,
     settleMs: quick ? 100 : 500,
-    freshPerRep: true,
+    freshPerRep: false,
     proxyWarmupMs: quick ? 250 : 5000,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -86,8 +86,8 @@ export function parseBenchArgs(argv: readonly string[], root: string): BenchOpti
       case '--proxy-warmup-ms':
         o.proxyWarmupMs = num(next(), a);
         break;
-      case '--same-processes':
-        o.freshPerRep = false;
+      case '--fresh-processes':
+        o.freshPerRep = true;
         break;
       case '--no-clickhouse':
         o.clickhouse = false;

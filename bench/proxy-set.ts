@@ -2,8 +2,8 @@
  * The proxies under test (the bare passthrough and the sidecars) as bench targets, and their
  * restart between repetitions. A target object lives for the whole run (its `sent` count adds up
  * over every process that served it); `restart` stops each proxy (SIGTERM: a sidecar flushes its
- * ledger) and starts a fresh one in its place, so each repetition measures new processes and a
- * median over repetitions is a median over processes (docs/benchmarks.md, "Fresh processes").
+ * ledger) and starts a fresh one in its place (`--fresh-processes`), so each repetition measures
+ * new processes and a median over repetitions is a median over processes (docs/benchmarks.md).
  */
 import { join } from 'node:path';
 import type { BenchOptions } from './options.js';

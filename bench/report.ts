@@ -17,7 +17,7 @@ export function renderMarkdown(r: BenchResults): string {
         : 'NOT pinned (no taskset, or a single core).'),
   );
   out.push(
-    `Method: closed loop, ${r.options.warmupMs} ms warm-up + ${r.options.durationMs} ms measured per cell, ${r.options.reps} run(s) per cell${r.options.freshPerRep && r.options.reps > 1 ? ', each by fresh proxy processes' : ''}${r.options.proxyWarmupMs ? ` (each warmed up with ${r.options.proxyWarmupMs} ms of load per mode)` : ''}, medians shown. ` +
+    `Method: closed loop, ${r.options.warmupMs} ms warm-up + ${r.options.durationMs} ms measured per cell, ${r.options.reps} run(s) per cell${r.options.freshPerRep && r.options.reps > 1 ? ', each by fresh proxy processes' : ''}${r.options.proxyWarmupMs ? `, every proxy process warmed up first with ${r.options.proxyWarmupMs} ms of load per mode` : ''}, medians shown. ` +
       'Command: `' +
       r.command +
       '`.',

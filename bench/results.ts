@@ -105,7 +105,7 @@ export interface BenchResults {
     probes: number;
     /** Fresh proxy processes each repetition (absent in results from before that option). */
     freshPerRep?: boolean;
-    /** Unmeasured load per mode on each fresh proxy (ms). */
+    /** Unmeasured load per mode on each proxy process (ms). */
     proxyWarmupMs?: number;
   };
   machine: {

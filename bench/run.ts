@@ -201,7 +201,7 @@ async function measureCell(
 }
 
 /**
- * Loads every proxy, unmeasured, before its first cell: a fresh sidecar compiles its hot paths, and
+ * Loads every proxy process, unmeasured, before its first cell: a fresh sidecar compiles its hot paths, and
  * its ClickHouse sink grows its batch buffers to working size and fills its body pool, which costs
  * it extra major GCs for several seconds (docs/benchmarks.md). Each mode at concurrency 16.
  */

@@ -22,6 +22,7 @@ function runQuickBench(): Promise<{ code: number | null; stderr: string }> {
     '--quick',
     '--reps',
     '2',
+    '--fresh-processes',
     '--out',
     out,
     ...(existsSync(join(dist, 'cli', 'main.js')) ? ['--build-dir', dist] : []),
