@@ -2,6 +2,7 @@ import type { EqualLoadRow } from './equal-load.js';
 import type { Mode } from './fixture-bytes.js';
 import type { LoadResult } from './load.js';
 import { median } from './stats.js';
+import type { BenchOptions } from './options.js';
 
 /** The shape of `.bench-results/latest.json`, and the medians and ratios derived from the runs. */
 export type TargetName = 'direct' | 'bare' | 'sidecar' | 'sidecar-ch' | 'sidecar-chd';
@@ -96,18 +97,9 @@ export interface BenchResults {
   startedAt: string;
   finishedAt: string;
   command: string;
-  options: {
-    quick: boolean;
-    reps: number;
-    warmupMs: number;
-    durationMs: number;
-    concurrency: number[];
-    probes: number;
-    /** Fresh proxy processes each repetition (absent in results from before that option). */
-    freshPerRep?: boolean;
-    /** Unmeasured load per mode on each proxy process (ms). */
-    proxyWarmupMs?: number;
-  };
+  /** The run's options; `freshPerRep` and `proxyWarmupMs` are absent in results from before those options. */
+  options: Pick<BenchOptions, 'quick' | 'reps' | 'warmupMs' | 'durationMs' | 'concurrency' | 'probes'> &
+    Partial<Pick<BenchOptions, 'freshPerRep' | 'proxyWarmupMs'>>;
   machine: {
     nproc: number;
     cpuModel: string;
