@@ -1,0 +1,317 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Mode, requestBody } from './fixture-bytes.js';
+import { discardRows } from './ledger-targets.js';
+import { runLoad } from './load.js';
+import { type BenchProcess, hasTaskset, spawnPinned } from './procs.js';
+import { startBenchSidecar } from './sidecar.js';
+import { median } from './stats.js';
+
+/**
+ * The ClickHouse sink's throughput cost with process luck averaged out: `npm run bench:sink-procs`.
+ *
+ * Two sidecar processes built from the same code can differ by several µs of CPU per call for the
+ * whole of their lives (JIT and heap layout: docs/benchmarks.md, thirteenth round), as much as
+ * the sink costs. `npm run bench` runs one process per target, so its `sidecar-chd` ÷ `sidecar`
+ * cells carry that luck. Here K sink-off sidecars (the bench's `sidecar` configuration) and K
+ * sink-on sidecars (`sidecar-chd`: the real sink, inserts to the discarding ClickHouse endpoint on
+ * the load core, as for a ClickHouse on a host of its own) are alive at once, all pinned to the
+ * proxy core. The load generator (on the load core) saturates each in turn for one slice; a
+ * rotation visits every process once, starting one further along each time so no process always
+ * follows the same one. Each cell's figure is the median over every slice of the group (K
+ * processes × R rotations), and the verdict is on ÷ off of those medians. Every process serves
+ * its share of every rotation, so slow spells of the machine hit both groups alike.
+ *
+ * After the run every sidecar is stopped with SIGTERM (the sink flushes), and the endpoint's row
+ * count must equal the calls the sink-on group answered.
+ */
+export interface SideBySideOptions {
+  processes: number;
+  rotations: number;
+  sliceMs: number;
+  warmupMs: number;
+  processWarmupMs: number;
+  cells: Cell[];
+  buildDir: string;
+  proxyCore: number;
+  loadCore: number;
+  json: boolean;
+}
+
+export interface Cell {
+  mode: Mode;
+  concurrency: number;
+}
+
+type Group = 'off' | 'on';
+
+export interface Slice {
+  process: string;
+  rotation: number;
+  rps: number;
+  cpuUsPerCall: number;
+}
+
+export interface CellResult {
+  cell: string;
+  slices: Record<Group, Slice[]>;
+  /** Medians over every slice of the group. */
+  rps: Record<Group, number>;
+  cpuUsPerCall: Record<Group, number>;
+  /** on ÷ off by req/s; off ÷ on by CPU per call (both: the throughput the sink leaves). */
+  ratioRps: number;
+  ratioCpu: number;
+}
+
+export interface SideBySideResult {
+  startedAt: string;
+  pinned: boolean;
+  options: Omit<SideBySideOptions, 'cells' | 'json'> & { cells: string[] };
+  cells: CellResult[];
+  worstRatioRps: number;
+  /** Calls the sink-on group answered, and `ai_calls_in_v2` rows the endpoint received. */
+  ledger: { callsSent: number; rows: number };
+}
+
+const USAGE = `npm run bench:sink-procs -- [options]
+  --processes K        sidecars per group, sink off and sink on (default 3)
+  --rotations R        slices per process per cell (default 6)
+  --slice-ms N         measured window of a slice (default 2000)
+  --warmup-ms N        unmeasured load before each slice (default 500)
+  --process-warmup-ms N  unmeasured load per mode on each process before the first cell (default 3000)
+  --cells LIST         mode@concurrency, comma-separated (default non-stream@16,non-stream@64,stream@16,stream@64)
+  --build-dir DIR      compiled sidecar (default .bench-results/build, which the npm script compiles)
+  --proxy-core N / --load-core N   cores (default 0 / 1)
+  --quick              smoke run: 2 processes per group, 1 rotation, 2 short cells
+  --json               print the result as one JSON line at the end`;
+
+function parseCell(s: string): Cell {
+  const m = /^(non-stream|stream)@(\d+)$/.exec(s.trim());
+  if (!m) throw new Error(`bad cell "${s}" (want mode@concurrency, e.g. stream@16)`);
+  return { mode: m[1] as Mode, concurrency: Number(m[2]) };
+}
+
+export function parseSideBySideArgs(argv: readonly string[], root: string): SideBySideOptions {
+  const o: SideBySideOptions = {
+    processes: 3,
+    rotations: 6,
+    sliceMs: 2000,
+    warmupMs: 500,
+    processWarmupMs: 3000,
+    cells: ['non-stream@16', 'non-stream@64', 'stream@16', 'stream@64'].map(parseCell),
+    buildDir: resolve(root, '.bench-results/build'),
+    proxyCore: 0,
+    loadCore: 1,
+    json: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    const count = () => {
+      const v = Number(next());
+      if (!Number.isInteger(v) || v < 0) throw new Error(`${a} needs a whole number\n${USAGE}`);
+      return v;
+    };
+    if (a === '--processes') o.processes = Math.max(1, count());
+    else if (a === '--rotations') o.rotations = Math.max(1, count());
+    else if (a === '--slice-ms') o.sliceMs = Math.max(100, count());
+    else if (a === '--warmup-ms') o.warmupMs = count();
+    else if (a === '--process-warmup-ms') o.processWarmupMs = count();
+    else if (a === '--cells') o.cells = next().split(',').map(parseCell);
+    else if (a === '--build-dir') o.buildDir = resolve(next());
+    else if (a === '--proxy-core') o.proxyCore = count();
+    else if (a === '--load-core') o.loadCore = count();
+    else if (a === '--json') o.json = true;
+    else if (a === '--quick')
+      Object.assign(o, {
+        processes: 2,
+        rotations: 1,
+        sliceMs: 300,
+        warmupMs: 100,
+        processWarmupMs: 200,
+        cells: [parseCell('non-stream@16'), parseCell('stream@16')],
+      });
+    else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  return o;
+}
+
+const cellName = (c: Cell) => `${c.mode}@${c.concurrency}`;
+const log = (msg: string) => process.stderr.write(`[side-by-side] ${msg}\n`);
+
+interface Sidecar {
+  name: string;
+  group: Group;
+  proc: BenchProcess;
+  origin: string;
+  /** Calls it answered successfully (warm-ups included). */
+  answered: number;
+}
+
+/** One slice of load on one sidecar; counts what it answered, returns req/s and CPU µs per call. */
+async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: number) {
+  let cpu0 = Number.NaN;
+  let cpu1 = Number.NaN;
+  const r = await runLoad({
+    origin: s.origin,
+    path: '/v1/chat/completions',
+    body: requestBody(cell.mode),
+    concurrency: cell.concurrency,
+    warmupMs,
+    durationMs,
+    onWindowStart: () => {
+      cpu0 = s.proc.cpuSeconds();
+    },
+    onWindowEnd: () => {
+      cpu1 = s.proc.cpuSeconds();
+    },
+  });
+  s.answered += r.totalRequests - r.errors;
+  if (r.errors > 0) throw new Error(`${s.name}: ${r.errors} failed calls (${r.firstError ?? 'no detail'})`);
+  return { rps: r.rps, cpuUsPerCall: r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : Number.NaN };
+}
+
+export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideResult> {
+  const startedAt = new Date().toISOString();
+  const pinned = hasTaskset();
+  const proxyCore = pinned ? o.proxyCore : null;
+  const loadCore = pinned ? o.loadCore : null;
+  if (!pinned) log('WARNING: taskset not found: processes are NOT pinned, so the figures mix the load generator in');
+  const work = mkdtempSync(join(tmpdir(), 'switchyard-side-by-side-'));
+  const procs: BenchProcess[] = [];
+  const tsx = ['--import', 'tsx'];
+  const benchDir = import.meta.dirname;
+  try {
+    const mock = await spawnPinned({
+      name: 'mock',
+      core: loadCore,
+      command: process.execPath,
+      args: [...tsx, join(benchDir, 'mock-upstream.ts')],
+      isReady: (l) => l.msg === 'bench mock ready',
+    });
+    procs.push(mock);
+    const discard = await spawnPinned({
+      name: 'discard-clickhouse',
+      core: loadCore,
+      command: process.execPath,
+      args: [...tsx, join(benchDir, 'discard-clickhouse.ts'), '--rows-only'],
+      isReady: (l) => l.msg === 'discard clickhouse ready',
+    });
+    procs.push(discard);
+    const sidecars: Sidecar[] = [];
+    for (let k = 1; k <= o.processes; k++) {
+      for (const group of ['off', 'on'] as const) {
+        const name = `sink-${group}-${k}`;
+        log(`starting ${name} (core ${proxyCore ?? 'any'})`);
+        const s = await startBenchSidecar({
+          name,
+          buildDir: o.buildDir,
+          workDir: join(work, name),
+          core: proxyCore,
+          mockUrl: String(mock.ready.mock),
+          slowUrl: String(mock.ready.slow),
+          otlpUrl: String(mock.ready.otlp),
+          clickhouseUrl: group === 'on' ? String(discard.ready.url) : null,
+          clickhouseMigrate: false,
+          spoolDir: join(work, name, 'spool'),
+          metricIntervalMs: 5000,
+        });
+        procs.push(s.proc);
+        sidecars.push({ name, group, proc: s.proc, origin: s.origin, answered: 0 });
+      }
+    }
+    // A fresh sidecar compiles its hot paths and grows its buffers first: not measured.
+    for (const s of sidecars) {
+      for (const mode of ['non-stream', 'stream'] as const) await slice(s, { mode, concurrency: 16 }, o.processWarmupMs, 0);
+    }
+    const cells: CellResult[] = [];
+    for (const cell of o.cells) {
+      const slices: Record<Group, Slice[]> = { off: [], on: [] };
+      for (let rot = 0; rot < o.rotations; rot++) {
+        log(`${cellName(cell)} rotation ${rot + 1}/${o.rotations}`);
+        for (let i = 0; i < sidecars.length; i++) {
+          const s = sidecars[(i + rot) % sidecars.length] as Sidecar;
+          const m = await slice(s, cell, o.sliceMs, o.warmupMs);
+          slices[s.group].push({ process: s.name, rotation: rot, ...m });
+        }
+      }
+      const rps = { off: median(slices.off.map((x) => x.rps)), on: median(slices.on.map((x) => x.rps)) };
+      const cpu = { off: median(slices.off.map((x) => x.cpuUsPerCall)), on: median(slices.on.map((x) => x.cpuUsPerCall)) };
+      cells.push({ cell: cellName(cell), slices, rps, cpuUsPerCall: cpu, ratioRps: rps.on / rps.off, ratioCpu: cpu.off / cpu.on });
+    }
+    log('stopping the sidecars (SIGTERM: the sink flushes)');
+    for (const s of sidecars) {
+      const code = await s.proc.stop(30_000);
+      if (code !== 0) throw new Error(`${s.name} exited with code ${code} on SIGTERM:\n${s.proc.tail()}`);
+    }
+    const callsSent = sidecars.filter((s) => s.group === 'on').reduce((a, s) => a + s.answered, 0);
+    const rows = await discardRows(String(discard.ready.url));
+    const { cells: _cells, json: _json, ...rest } = o;
+    return {
+      startedAt,
+      pinned,
+      options: { ...rest, cells: o.cells.map(cellName) },
+      cells,
+      worstRatioRps: Math.min(...cells.map((c) => c.ratioRps)),
+      ledger: { callsSent, rows },
+    };
+  } finally {
+    for (const p of procs.reverse()) await p.stop(5_000).catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export function formatSideBySide(r: SideBySideResult): string {
+  const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+  const lines = [
+    `ClickHouse sink on ÷ off, ${r.options.processes} sidecars per group side by side, ${r.options.rotations} slices of ${r.options.sliceMs} ms per process per cell` +
+      (r.pinned
+        ? ` (sidecars on core ${r.options.proxyCore}, load + mock + discarding endpoint on core ${r.options.loadCore})`
+        : ' (NOT pinned)'),
+    '',
+    '| cell | off req/s | on req/s | on ÷ off | off CPU µs/call | on CPU µs/call | by CPU | within 10 % |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const c of r.cells) {
+    lines.push(
+      `| ${c.cell} | ${f(c.rps.off)} | ${f(c.rps.on)} | ${f(c.ratioRps, 3)} | ${f(c.cpuUsPerCall.off, 1)} | ${f(c.cpuUsPerCall.on, 1)} | ${f(c.ratioCpu, 3)} | ${c.ratioRps >= 0.9 ? 'yes' : 'NO'} |`,
+    );
+  }
+  lines.push('', 'Per process, median CPU µs per call by cell (the spread is the process luck this harness averages out):');
+  for (const c of r.cells) {
+    const byProcess = new Map<string, number[]>();
+    for (const s of [...c.slices.off, ...c.slices.on]) byProcess.set(s.process, [...(byProcess.get(s.process) ?? []), s.cpuUsPerCall]);
+    lines.push(`- ${c.cell}: ${[...byProcess].map(([p, v]) => `${p} ${f(median(v), 1)}`).join(', ')}`);
+  }
+  lines.push(
+    '',
+    `Worst cell on ÷ off by req/s: ${f(r.worstRatioRps, 3)}. Ledger: ${r.ledger.rows} ai_calls_in_v2 rows at the discarding endpoint for ${r.ledger.callsSent} calls the sink-on sidecars answered` +
+      (r.ledger.rows === r.ledger.callsSent ? ' (equal).' : ' (NOT equal).'),
+  );
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const o = parseSideBySideArgs(argv, join(import.meta.dirname, '..'));
+  const r = await runSideBySide(o);
+  process.stdout.write(`${formatSideBySide(r)}\n`);
+  if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  if (r.ledger.rows !== r.ledger.callsSent) process.exitCode = 1;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  main().catch((err) => {
+    process.stderr.write(`bench:sink-procs: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  });
+}
