@@ -23,7 +23,6 @@ import {
   type CellRun,
   type FidelityResult,
   type IncrementalResult,
-  type TargetName,
   medianOf,
   summarise,
 } from './results.js';

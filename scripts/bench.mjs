@@ -10,7 +10,9 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
-const harness = argv[0] === 'side-by-side' ? (argv.shift(), 'sink-side-by-side.ts') : 'run.ts';
+const sideBySide = argv[0] === 'side-by-side';
+if (sideBySide) argv.shift();
+const harness = sideBySide ? 'sink-side-by-side.ts' : 'run.ts';
 const flag = (name) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
