@@ -17,15 +17,7 @@ import { type BenchProcess, type CoreTimes, coreTimes, cpuSecondsOf, hasTaskset,
 import { summariseProfile } from './profile-summary.js';
 import { ProxySet, type Target } from './proxy-set.js';
 import { renderMarkdown } from './report.js';
-import {
-  type BenchResults,
-  type Cell,
-  type CellRun,
-  type FidelityResult,
-  type IncrementalResult,
-  medianOf,
-  summarise,
-} from './results.js';
+import { type BenchResults, type Cell, type CellRun, type FidelityResult, type IncrementalResult, medianOf, summarise } from './results.js';
 import { median } from './stats.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

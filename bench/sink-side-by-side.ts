@@ -23,6 +23,8 @@ import { median } from './stats.js';
  * processes × R rotations), and the verdict is on ÷ off of those medians. Every process serves
  * its share of every rotation, so slow spells of the machine hit both groups alike.
  *
+ * `--control` runs the "on" group with the sink off as well: an A/A check of the harness itself.
+ *
  * After the run every sidecar is stopped with SIGTERM (the sink flushes), and the endpoint's row
  * count must equal the calls the sink-on group answered.
  */
@@ -36,6 +38,8 @@ export interface SideBySideOptions {
   buildDir: string;
   proxyCore: number;
   loadCore: number;
+  /** A/A control: the "on" group runs with the sink off too, so on ÷ off shows the harness's own bias. */
+  control: boolean;
   json: boolean;
 }
 
@@ -83,6 +87,7 @@ const USAGE = `npm run bench:sink-procs -- [options]
   --cells LIST         mode@concurrency, comma-separated (default non-stream@16,non-stream@64,stream@16,stream@64)
   --build-dir DIR      compiled sidecar (default .bench-results/build, which the npm script compiles)
   --proxy-core N / --load-core N   cores (default 0 / 1)
+  --control            A/A check: the "on" group runs with the sink off too (on ÷ off should read 1.00)
   --quick              smoke run: 2 processes per group, 1 rotation, 2 short cells
   --json               print the result as one JSON line at the end`;
 
@@ -103,6 +108,7 @@ export function parseSideBySideArgs(argv: readonly string[], root: string): Side
     buildDir: resolve(root, '.bench-results/build'),
     proxyCore: 0,
     loadCore: 1,
+    control: false,
     json: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -126,6 +132,7 @@ export function parseSideBySideArgs(argv: readonly string[], root: string): Side
     else if (a === '--build-dir') o.buildDir = resolve(next());
     else if (a === '--proxy-core') o.proxyCore = count();
     else if (a === '--load-core') o.loadCore = count();
+    else if (a === '--control') o.control = true;
     else if (a === '--json') o.json = true;
     else if (a === '--quick')
       Object.assign(o, {
@@ -216,7 +223,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
           mockUrl: String(mock.ready.mock),
           slowUrl: String(mock.ready.slow),
           otlpUrl: String(mock.ready.otlp),
-          clickhouseUrl: group === 'on' ? String(discard.ready.url) : null,
+          clickhouseUrl: group === 'on' && !o.control ? String(discard.ready.url) : null,
           clickhouseMigrate: false,
           spoolDir: join(work, name, 'spool'),
           metricIntervalMs: 5000,
@@ -249,7 +256,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       const code = await s.proc.stop(30_000);
       if (code !== 0) throw new Error(`${s.name} exited with code ${code} on SIGTERM:\n${s.proc.tail()}`);
     }
-    const callsSent = sidecars.filter((s) => s.group === 'on').reduce((a, s) => a + s.answered, 0);
+    const callsSent = o.control ? 0 : sidecars.filter((s) => s.group === 'on').reduce((a, s) => a + s.answered, 0);
     const rows = await discardRows(String(discard.ready.url));
     const { cells: _cells, json: _json, ...rest } = o;
     return {
@@ -269,7 +276,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
 export function formatSideBySide(r: SideBySideResult): string {
   const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
   const lines = [
-    `ClickHouse sink on ÷ off, ${r.options.processes} sidecars per group side by side, ${r.options.rotations} slices of ${r.options.sliceMs} ms per process per cell` +
+    `${r.options.control ? 'A/A CONTROL (both groups with the sink off): ' : ''}ClickHouse sink on ÷ off, ${r.options.processes} sidecars per group side by side, ${r.options.rotations} slices of ${r.options.sliceMs} ms per process per cell` +
       (r.pinned
         ? ` (sidecars on core ${r.options.proxyCore}, load + mock + discarding endpoint on core ${r.options.loadCore})`
         : ' (NOT pinned)'),

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { type SideBySideResult, parseSideBySideArgs } from '../../bench/sink-side-by-side.js';
+
+/**
+ * `npm run bench:sink-procs -- --quick` end to end: two sink-off and two sink-on sidecars side by
+ * side, every process measured in every cell, and every call a sink-on sidecar answered reaches the
+ * discarding ClickHouse endpoint once. It checks the harness, not the speed.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function runQuick(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // npm test builds dist/ first; reuse it instead of the bench's private build when it is there.
+  const dist = join(ROOT, 'dist');
+  const args = [
+    join(ROOT, 'scripts', 'bench.mjs'),
+    'side-by-side',
+    '--quick',
+    '--json',
+    ...(existsSync(join(dist, 'cli', 'main.js')) ? ['--build-dir', dist] : []),
+  ];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString('utf8');
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString('utf8')).slice(-20_000);
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+test('bench:sink-procs --quick measures every process in every cell and loses no ledger row', { timeout: 180_000 }, async () => {
+  const run = await runQuick();
+  assert.equal(run.code, 0, `exited ${run.code}:\n${run.stderr}`);
+  const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as SideBySideResult;
+  assert.match(run.stdout, /\| cell \| off req\/s \| on req\/s \| on ÷ off \|/);
+  assert.deepEqual(
+    r.cells.map((c) => c.cell),
+    ['non-stream@16', 'stream@16'],
+  );
+  for (const c of r.cells) {
+    assert.deepEqual(c.slices.off.map((s) => s.process).sort(), ['sink-off-1', 'sink-off-2'], c.cell);
+    assert.deepEqual(c.slices.on.map((s) => s.process).sort(), ['sink-on-1', 'sink-on-2'], c.cell);
+    for (const s of [...c.slices.off, ...c.slices.on]) {
+      assert.ok(s.rps > 0 && Number.isFinite(s.cpuUsPerCall) && s.cpuUsPerCall > 0, `${c.cell} ${s.process}: ${JSON.stringify(s)}`);
+    }
+    assert.equal(c.ratioRps, c.rps.on / c.rps.off);
+  }
+  assert.equal(r.worstRatioRps, Math.min(...r.cells.map((c) => c.ratioRps)));
+  // Warm-ups and slices of the two sink-on sidecars, flushed by SIGTERM: one row per call answered.
+  assert.ok(r.ledger.callsSent > 0);
+  assert.equal(r.ledger.rows, r.ledger.callsSent);
+});
+
+test('bench:sink-procs options: cells are mode@concurrency, --control is the A/A check, a typo is an error that shows the usage', () => {
+  const o = parseSideBySideArgs(['--cells', 'stream@64,non-stream@1', '--processes', '4', '--control'], ROOT);
+  assert.equal(o.control, true);
+  assert.equal(parseSideBySideArgs([], ROOT).control, false);
+  assert.deepEqual(o.cells, [
+    { mode: 'stream', concurrency: 64 },
+    { mode: 'non-stream', concurrency: 1 },
+  ]);
+  assert.equal(o.processes, 4);
+  assert.throws(() => parseSideBySideArgs(['--cells', 'streaming@16'], ROOT), /bad cell "streaming@16"/);
+  assert.throws(() => parseSideBySideArgs(['--rotation', '3'], ROOT), /unknown option --rotation\n.*--processes K/s);
+  assert.throws(() => parseSideBySideArgs(['--processes', 'two'], ROOT), /--processes needs a whole number/);
+});
