@@ -12,8 +12,9 @@ import { type Mode, firstEventEnd, fixtureFor, requestBody } from './fixture-byt
 import { clickhouseDataDir, discardRows, ledgerRows } from './ledger-targets.js';
 import { type EqualLoadRow, equalLoadRate, measureEqualLoad } from './equal-load.js';
 import { fetchOnce, runLoad } from './load.js';
+import { spawnDiscardEndpoint, spawnMockUpstream } from './load-side.js';
 import { type BenchOptions, parseBenchArgs } from './options.js';
-import { type BenchProcess, type CoreTimes, coreTimes, cpuSecondsOf, hasTaskset, spawnPinned } from './procs.js';
+import { type BenchProcess, type CoreTimes, coreTimes, cpuSecondsOf, hasTaskset } from './procs.js';
 import { summariseProfile } from './profile-summary.js';
 import { ProxySet, type Target } from './proxy-set.js';
 import { renderMarkdown } from './report.js';
@@ -236,16 +237,9 @@ async function main(): Promise<void> {
   let proxySet: ProxySet | undefined;
   let clickhouse: LocalServer | undefined;
   let dataDir: string | undefined;
-  const tsx = ['--import', 'tsx'];
   try {
     log(`mock upstream + OTLP receiver (core ${loadCore ?? 'any'})`);
-    const mock = await spawnPinned({
-      name: 'mock',
-      core: loadCore,
-      command: process.execPath,
-      args: [...tsx, join(ROOT, 'bench/mock-upstream.ts')],
-      isReady: (l) => l.msg === 'bench mock ready',
-    });
+    const mock = await spawnMockUpstream(loadCore);
     procs.push(mock);
     const mockUrl = String(mock.ready.mock);
     const slowUrl = String(mock.ready.slow);
@@ -254,13 +248,7 @@ async function main(): Promise<void> {
     let discard: BenchProcess | undefined;
     if (o.clickhouse) {
       log(`discarding ClickHouse endpoint (core ${loadCore ?? 'any'})`);
-      discard = await spawnPinned({
-        name: 'discard-clickhouse',
-        core: loadCore,
-        command: process.execPath,
-        args: [...tsx, join(ROOT, 'bench/discard-clickhouse.ts'), '--rows-only'],
-        isReady: (l) => l.msg === 'discard clickhouse ready',
-      });
+      discard = await spawnDiscardEndpoint(loadCore);
       procs.push(discard);
       try {
         const port = await freePort();

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Mode, requestBody } from './fixture-bytes.js';
 import { discardRows } from './ledger-targets.js';
+import { spawnDiscardEndpoint, spawnMockUpstream } from './load-side.js';
 import { runLoad } from './load.js';
-import { type BenchProcess, hasTaskset, spawnPinned } from './procs.js';
+import { type BenchProcess, hasTaskset } from './procs.js';
 import { startBenchSidecar } from './sidecar.js';
 import { median } from './stats.js';
 
@@ -191,24 +192,10 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
   if (!pinned) log('WARNING: taskset not found: processes are NOT pinned, so the figures mix the load generator in');
   const work = mkdtempSync(join(tmpdir(), 'switchyard-side-by-side-'));
   const procs: BenchProcess[] = [];
-  const tsx = ['--import', 'tsx'];
-  const benchDir = import.meta.dirname;
   try {
-    const mock = await spawnPinned({
-      name: 'mock',
-      core: loadCore,
-      command: process.execPath,
-      args: [...tsx, join(benchDir, 'mock-upstream.ts')],
-      isReady: (l) => l.msg === 'bench mock ready',
-    });
+    const mock = await spawnMockUpstream(loadCore);
     procs.push(mock);
-    const discard = await spawnPinned({
-      name: 'discard-clickhouse',
-      core: loadCore,
-      command: process.execPath,
-      args: [...tsx, join(benchDir, 'discard-clickhouse.ts'), '--rows-only'],
-      isReady: (l) => l.msg === 'discard clickhouse ready',
-    });
+    const discard = await spawnDiscardEndpoint(loadCore);
     procs.push(discard);
     const sidecars: Sidecar[] = [];
     for (let k = 1; k <= o.processes; k++) {

@@ -1,42 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { BenchResults } from '../../bench/results.js';
+import { runBenchScript } from '../support/bench-script.js';
 
 /**
  * `npm run bench -- --quick` end to end: every process starts, every cell is measured and the
  * report is written. It checks the harness, not the speed: speed is measured by the bench itself.
  */
-const ROOT = join(import.meta.dirname, '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'switchyard-bench-smoke-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
-function runQuickBench(): Promise<{ code: number | null; stderr: string }> {
-  // npm test builds dist/ first; reuse it instead of the bench's private build when it is there.
-  const dist = join(ROOT, 'dist');
-  const args = [
-    join(ROOT, 'scripts', 'bench.mjs'),
-    '--quick',
-    '--reps',
-    '2',
-    '--fresh-processes',
-    '--out',
-    out,
-    ...(existsSync(join(dist, 'cli', 'main.js')) ? ['--build-dir', dist] : []),
-  ];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => {
-    stderr = (stderr + b.toString('utf8')).slice(-20_000);
-  });
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
-}
-
 test('bench --quick measures every cell and writes the report', { timeout: 240_000 }, async () => {
-  const run = await runQuickBench();
+  const run = await runBenchScript(['--quick', '--reps', '2', '--fresh-processes', '--out', out]);
   assert.equal(run.code, 0, `bench exited ${run.code}:\n${run.stderr}`);
   const r = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8')) as BenchResults;
   const md = readFileSync(join(out, 'quick.md'), 'utf8');

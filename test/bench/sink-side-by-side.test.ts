@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type SideBySideResult, parseSideBySideArgs } from '../../bench/sink-side-by-side.js';
+import { runBenchScript } from '../support/bench-script.js';
 
 /**
  * `npm run bench:sink-procs -- --quick` end to end: two sink-off and two sink-on sidecars side by
@@ -12,30 +11,9 @@ import { type SideBySideResult, parseSideBySideArgs } from '../../bench/sink-sid
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 
-function runQuick(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // npm test builds dist/ first; reuse it instead of the bench's private build when it is there.
-  const dist = join(ROOT, 'dist');
-  const args = [
-    join(ROOT, 'scripts', 'bench.mjs'),
-    'side-by-side',
-    '--quick',
-    '--json',
-    ...(existsSync(join(dist, 'cli', 'main.js')) ? ['--build-dir', dist] : []),
-  ];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => {
-    stdout += b.toString('utf8');
-  });
-  child.stderr.on('data', (b: Buffer) => {
-    stderr = (stderr + b.toString('utf8')).slice(-20_000);
-  });
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
 test('bench:sink-procs --quick measures every process in every cell and loses no ledger row', { timeout: 180_000 }, async () => {
-  const run = await runQuick();
+  // The first argument picks the side-by-side harness (scripts/bench.mjs).
+  const run = await runBenchScript(['side-by-side', '--quick', '--json']);
   assert.equal(run.code, 0, `exited ${run.code}:\n${run.stderr}`);
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as SideBySideResult;
   assert.match(run.stdout, /\| cell \| off req\/s \| on req\/s \| on ÷ off \|/);
