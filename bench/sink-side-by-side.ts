@@ -94,7 +94,7 @@ const USAGE = `npm run bench:sink-procs -- [options]
 
 function parseCell(s: string): Cell {
   const m = /^(non-stream|stream)@(\d+)$/.exec(s.trim());
-  if (!m) throw new Error(`bad cell "${s}" (want mode@concurrency, e.g. stream@16)`);
+  if (!m) throw new Error(`bad cell "${s}" (want mode@concurrency, e.g. stream@16)\n${USAGE}`);
   return { mode: m[1] as Mode, concurrency: Number(m[2]) };
 }
 
@@ -296,7 +296,15 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const o = parseSideBySideArgs(argv, join(import.meta.dirname, '..'));
+  let o: SideBySideOptions;
+  try {
+    o = parseSideBySideArgs(argv, join(import.meta.dirname, '..'));
+  } catch (err) {
+    // A usage error: the message (with the usage), no stack.
+    process.stderr.write(`bench:sink-procs: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const r = await runSideBySide(o);
   process.stdout.write(`${formatSideBySide(r)}\n`);
   if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);

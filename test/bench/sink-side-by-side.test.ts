@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type SideBySideResult, parseSideBySideArgs } from '../../bench/sink-side-by-side.js';
@@ -47,4 +48,18 @@ test('bench:sink-procs options: cells are mode@concurrency, --control is the A/A
   assert.throws(() => parseSideBySideArgs(['--cells', 'streaming@16'], ROOT), /bad cell "streaming@16"/);
   assert.throws(() => parseSideBySideArgs(['--rotation', '3'], ROOT), /unknown option --rotation\n.*--processes K/s);
   assert.throws(() => parseSideBySideArgs(['--processes', 'two'], ROOT), /--processes needs a whole number/);
+});
+
+test('bench:sink-procs with a bad option exits 2 with the message and the usage, no stack trace', () => {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'bench.mjs'), 'side-by-side', '--cells', 'foo', '--build-dir', ROOT], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /^bench:sink-procs: bad cell "foo" \(want mode@concurrency, e\.g\. stream@16\)\nnpm run bench:sink-procs -- \[options\]/m,
+  );
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
