@@ -29,6 +29,11 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('|---|---|---|---|');
   for (const c of r.summary.checks) out.push(`| ${c.name} | ${c.target} | ${c.measured} | ${c.pass ? 'PASS' : '**MISS**'} |`);
   out.push('');
+  out.push(
+    "Each target here is one process, so a ClickHouse on ÷ off cell carries that process's luck (a few % either way). " +
+      'For the sink target, `npm run bench:sink-procs` compares three sink-off and three sink-on sidecars side by side (docs/benchmarks.md).',
+  );
+  out.push('');
   out.push('## Throughput and latency (medians)');
   out.push('');
   out.push(
