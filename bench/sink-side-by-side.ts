@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Mode, requestBody } from './fixture-bytes.js';
 import { discardRows } from './ledger-targets.js';
@@ -186,10 +186,11 @@ async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: numbe
 
 export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideResult> {
   const startedAt = new Date().toISOString();
-  const pinned = hasTaskset();
+  // As `npm run bench`: pinned only with taskset and two cores or more (one core cannot split proxy and load).
+  const pinned = hasTaskset() && availableParallelism() >= 2;
   const proxyCore = pinned ? o.proxyCore : null;
   const loadCore = pinned ? o.loadCore : null;
-  if (!pinned) log('WARNING: taskset not found: processes are NOT pinned, so the figures mix the load generator in');
+  if (!pinned) log('WARNING: no taskset or a single core: processes are NOT pinned, so the figures mix the load generator in');
   const work = mkdtempSync(join(tmpdir(), 'switchyard-side-by-side-'));
   const procs: BenchProcess[] = [];
   try {
