@@ -160,8 +160,8 @@ for (const kind of BACKENDS) {
         ];
         for (const q of queries) {
           const want = await text(q.replace('{db}', 'textual'));
-          assert.ok(want.length > 100, q);
-          assert.equal(await text(q.replace('{db}', 'viewed')), want, q);
+          assert.ok(want.length > 100, `${q}\n${logs.join('\n')}`);
+          assert.equal(await text(q.replace('{db}', 'viewed')), want, `${q}\n${logs.join('\n')}`);
         }
         assert.match(await text('SELECT feature FROM viewed.ai_calls'), /客服聊天/);
         const n = await text("SELECT count() AS n FROM viewed.ai_calls WHERE call_id IN ('call-unicode', 'call-odd', 'call-content')");

@@ -70,3 +70,59 @@ test('release comes once per submitted batch, only after its insert succeeded or
   assert.ok(events.indexOf('inserted 3') > events.indexOf('release 3 spooled'));
   assert.equal(spool.size, 0);
 });
+
+test('flush waits for the insert under way when it is called (a batch sealed by max_delay_ms just before)', async () => {
+  const spool = new Spool(tempDir(), 1 << 20, () => {});
+  const events: string[] = [];
+  let started!: () => void;
+  const insertStarted = new Promise<void>((r) => {
+    started = r;
+  });
+  let finish!: (err?: Error) => void;
+  let down = false;
+  const delivery = new Delivery({
+    spool,
+    insert: (b: Batch) =>
+      new Promise<void>((resolve, reject) => {
+        if (down) return reject(new Error('connection refused'));
+        events.push(`insert ${b.seq}`);
+        finish = (err) => {
+          events.push(err ? `failed ${b.seq}` : `inserted ${b.seq}`);
+          if (err) reject(err);
+          else resolve();
+        };
+        started();
+      }),
+    maxPendingBatches: 8,
+    log: () => {},
+    initialBackoffMs: 60_000,
+  });
+  delivery.submit(makeBatch(1, 'ai_calls', ['{"call_id":"a"}', '{"call_id":"b"}']));
+  await insertStarted; // the batch has left the queue: its insert is under way
+  assert.equal(delivery.pendingRows, 2, 'rows in the insert under way still count as queued');
+  const flushed = delivery.flush().then(() => events.push('flushed'));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(events, ['insert 1'], 'flush resolved while the insert was under way');
+  finish();
+  await flushed;
+  assert.deepEqual(events, ['insert 1', 'inserted 1', 'flushed']);
+  assert.equal(delivery.pendingRows, 0);
+
+  // ClickHouse goes down during the next insert: flush resolves once that insert has failed and its
+  // batch is in the spool, without waiting out the back-off (60 s here).
+  const again = new Promise<void>((r) => {
+    started = r;
+  });
+  delivery.submit(makeBatch(2, 'ai_calls', ['{"call_id":"c"}']));
+  await again;
+  const flushedDown = delivery.flush().then(() => events.push('flushed'));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(events.at(-1), 'insert 2');
+  finish(new Error('connection refused'));
+  await flushedDown;
+  assert.deepEqual(events.slice(3), ['insert 2', 'failed 2', 'flushed']);
+  assert.equal(spool.rows, 1);
+  down = true;
+  await delivery.close(100);
+  assert.equal(spool.rows, 1, 'close keeps the spooled batch for the next start');
+});

@@ -33,11 +33,14 @@ type Waiter = { ready: () => boolean; resolve: () => void };
 
 export class Delivery {
   #pending: Batch[] = [];
+  /** The batch whose insert is under way (out of `#pending`, not yet inserted or spooled). */
+  #sending: Batch | null = null;
   #spilling = 0;
   #failing = false;
   #backoffMs: number;
   #retryAt = 0;
-  #attempts = 0;
+  /** Inserts that have settled (succeeded or failed): flush counts the ones that end after it was called. */
+  #attemptsEnded = 0;
   #headBadData = 0;
   #stopped = false;
   #wake: (() => void) | null = null;
@@ -52,8 +55,9 @@ export class Delivery {
     this.#loop = this.#run();
   }
 
+  /** Rows in memory: waiting, and in the insert under way. */
   get pendingRows(): number {
-    return this.#pending.reduce((n, b) => n + b.rows, 0);
+    return this.#pending.reduce((n, b) => n + b.rows, this.#sending?.rows ?? 0);
   }
   get failing(): boolean {
     return this.#failing;
@@ -68,13 +72,21 @@ export class Delivery {
     this.#poke();
   }
 
-  /** Resolves when memory is empty (written or spooled) and the spool was drained or retried once. */
+  /**
+   * Resolves when memory is empty (every batch written or spooled, including one whose insert was
+   * under way when flush was called) and the spool was drained, or an insert failed after the call
+   * (ClickHouse is down: the rest waits in the spool).
+   */
   async flush(): Promise<void> {
-    const mark = this.#attempts;
+    const mark = this.#attemptsEnded;
     this.#retryAt = 0;
     this.#poke();
     await this.#until(
-      () => this.#pending.length === 0 && this.#spilling === 0 && (this.opts.spool.size === 0 || (this.#failing && this.#attempts > mark)),
+      () =>
+        this.#pending.length === 0 &&
+        this.#sending === null &&
+        this.#spilling === 0 &&
+        (this.opts.spool.size === 0 || (this.#failing && this.#attemptsEnded > mark)),
     );
   }
 
@@ -156,11 +168,14 @@ export class Delivery {
 
   async #sendPending(): Promise<void> {
     const batch = this.#pending.shift() as Batch;
+    this.#sending = batch;
     try {
       await this.#attempt(batch);
     } catch {
       this.#spill(batch);
       return;
+    } finally {
+      this.#sending = null;
     }
     this.opts.release?.(batch);
   }
@@ -192,10 +207,10 @@ export class Delivery {
   }
 
   async #attempt(batch: Batch): Promise<void> {
-    this.#attempts++;
     try {
       await this.opts.insert(batch);
     } catch (err) {
+      this.#attemptsEnded++;
       const message = (err as Error).message ?? String(err);
       if (!this.#failing || message !== this.lastError) {
         this.opts.log(`clickhouse sink: insert into ${batch.table} failed, spooling: ${message}`);
@@ -207,6 +222,7 @@ export class Delivery {
       this.#backoffMs = Math.min(this.#backoffMs * 2, this.opts.maxBackoffMs ?? 30_000);
       throw err;
     }
+    this.#attemptsEnded++;
     if (this.#failing) this.opts.log('clickhouse sink: ClickHouse is writable again; replaying the spool');
     this.#failing = false;
     this.#backoffMs = this.opts.initialBackoffMs ?? 500;
