@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,6 +20,7 @@ describe('ledger fault: ClickHouse down mid-run, sidecar restarted, nothing lost
   let ch: TestClickHouseServer;
   let upstream: MockUpstream;
   let configPath: string;
+  let spoolDir: string;
 
   before(async () => {
     ch = await startClickHouseServer();
@@ -28,6 +29,7 @@ describe('ledger fault: ClickHouse down mid-run, sidecar restarted, nothing lost
     upstream.setFallback({ kind: 'bytes', status: 200, contentType: f.contentType, body: f.body });
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-ledger-fault-'));
     configPath = join(dir, 'switchyard.yaml');
+    spoolDir = join(dir, 'spool');
     writeFileSync(
       configPath,
       `server: { listen: 127.0.0.1:0, health_listen: 127.0.0.1:0, shutdown_grace_ms: 5000 }
@@ -42,7 +44,7 @@ telemetry:
     database: switchyard
     request_timeout_ms: 2000
     batch: { max_rows: 100, max_delay_ms: 50 }
-    spool: { dir: ${join(dir, 'spool')} }
+    spool: { dir: ${spoolDir} }
 `,
     );
   });
@@ -65,6 +67,15 @@ telemetry:
     return ok;
   }
 
+  type SinkState = { state: string; queued: number; spooled: number };
+  async function until(ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await ready())) {
+      if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   test('1,100 calls: count(), distinct call ids and sum(cost_usd) equal what was sent', async () => {
     let sent = 0;
     const first = await spawnSidecar(configPath);
@@ -83,8 +94,16 @@ telemetry:
     sent += await drive(second, 300);
     await ch.start();
     sent += await drive(second, 300);
+    // ClickHouse is back: the sidecar replays the spool (both sidecars' batches) once its back-off
+    // (up to 30 s) ends. A SIGTERM before then keeps what is left in the spool for the next start,
+    // which is the promise; here the sidecar stays up until its health shows it all written.
+    await until(async () => {
+      const sink = ((await (await fetch(`${second.healthUrl}/readyz`)).json()) as { sinks: SinkState[] }).sinks[0];
+      return sink?.state === 'ok' && sink.spooled === 0 && sink.queued === 0;
+    }, 60_000);
     assert.equal(await second.stop(), 0);
     assert.equal(sent, 1100, 'the app saw every call succeed');
+    assert.deepEqual(readdirSync(spoolDir), [], 'the spool is empty after the replay (and nothing was rejected)');
 
     const client = createClient({ url: ch.url });
     try {
