@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 
 /**
@@ -37,6 +38,18 @@ let tasksetChecked: boolean | undefined;
 export function hasTaskset(): boolean {
   if (tasksetChecked === undefined) tasksetChecked = spawnSync('taskset', ['--version']).status === 0;
   return tasksetChecked;
+}
+
+/**
+ * The machine's cores, whatever this process's own affinity: the harnesses run pinned to the load
+ * core (scripts/bench.mjs), where `availableParallelism()` says 1.
+ */
+export function machineCores(): number {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8').match(/^processor\s*:/gm)?.length ?? cpus().length;
+  } catch {
+    return cpus().length;
+  }
 }
 
 const CLK_TCK = 100;

@@ -14,7 +14,7 @@ import { type EqualLoadRow, equalLoadRate, measureEqualLoad } from './equal-load
 import { fetchOnce, runLoad } from './load.js';
 import { spawnDiscardEndpoint, spawnMockUpstream } from './load-side.js';
 import { type BenchOptions, parseBenchArgs } from './options.js';
-import { type BenchProcess, type CoreTimes, coreTimes, cpuSecondsOf, hasTaskset } from './procs.js';
+import { type BenchProcess, type CoreTimes, coreTimes, cpuSecondsOf, hasTaskset, machineCores } from './procs.js';
 import { summariseProfile } from './profile-summary.js';
 import { ProxySet, type Target } from './proxy-set.js';
 import { renderMarkdown } from './report.js';
@@ -33,14 +33,6 @@ function cpuModel(): string {
     return m?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
   } catch {
     return cpus()[0]?.model ?? 'unknown';
-  }
-}
-
-function nproc(): number {
-  try {
-    return readFileSync('/proc/cpuinfo', 'utf8').match(/^processor\s*:/gm)?.length ?? cpus().length;
-  } catch {
-    return cpus().length;
   }
 }
 
@@ -220,7 +212,7 @@ async function main(): Promise<void> {
   const o = parseBenchArgs(process.argv.slice(2), ROOT);
   const startedAt = new Date().toISOString();
   const notes: string[] = [];
-  const cores = nproc();
+  const cores = machineCores();
   const pinned = hasTaskset() && cores >= 2;
   if (!hasTaskset()) notes.push('taskset (util-linux) not found: processes are NOT pinned to cores (apt-get install util-linux).');
   if (cores < 2) notes.push('fewer than 2 cores: proxy and load generator share a core; ratios are not meaningful.');

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Mode, requestBody } from './fixture-bytes.js';
 import { discardRows } from './ledger-targets.js';
 import { spawnDiscardEndpoint, spawnMockUpstream } from './load-side.js';
 import { runLoad } from './load.js';
-import { type BenchProcess, hasTaskset } from './procs.js';
+import { type BenchProcess, hasTaskset, machineCores } from './procs.js';
 import { startBenchSidecar } from './sidecar.js';
 import { median } from './stats.js';
 
@@ -186,8 +186,9 @@ async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: numbe
 
 export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideResult> {
   const startedAt = new Date().toISOString();
-  // As `npm run bench`: pinned only with taskset and two cores or more (one core cannot split proxy and load).
-  const pinned = hasTaskset() && availableParallelism() >= 2;
+  // As `npm run bench`: pinned only with taskset and two cores or more (one core cannot split proxy
+  // and load). The machine's cores: this harness itself already runs pinned to the load core.
+  const pinned = hasTaskset() && machineCores() >= 2;
   const proxyCore = pinned ? o.proxyCore : null;
   const loadCore = pinned ? o.loadCore : null;
   if (!pinned) log('WARNING: no taskset or a single core: processes are NOT pinned, so the figures mix the load generator in');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { hasTaskset, machineCores } from '../../bench/procs.js';
 import { type SideBySideResult, parseSideBySideArgs } from '../../bench/sink-side-by-side.js';
 import { runBenchScript } from '../support/bench-script.js';
 
@@ -18,6 +19,9 @@ test('bench:sink-procs --quick measures every process in every cell and loses no
   assert.equal(run.code, 0, `exited ${run.code}:\n${run.stderr}`);
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as SideBySideResult;
   assert.match(run.stdout, /\| cell \| off req\/s \| on req\/s \| on ÷ off \|/);
+  // scripts/bench.mjs runs the harness pinned to the load core; it must still pin the sidecars when
+  // the machine has the cores (it once counted only its own core, and ran everything unpinned).
+  assert.equal(r.pinned, hasTaskset() && machineCores() >= 2);
   assert.deepEqual(
     r.cells.map((c) => c.cell),
     ['non-stream@16', 'stream@16'],
