@@ -10,16 +10,8 @@ import { watchConfig } from '../../src/config/watch.js';
 import { twoProviderYaml } from '../support/configs.js';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.js';
 import { startSidecar, type TestSidecar } from '../support/sidecar.js';
+import { until } from '../support/until.js';
 import { writeFileSync as write } from 'node:fs';
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 /** Lays out a directory the way the kubelet mounts a ConfigMap: `file -> ..data/file`, `..data -> ..<ts>`. */
 function configMapDir(yaml: string): { dir: string; swap(next: string): void } {

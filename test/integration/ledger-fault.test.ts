@@ -10,6 +10,7 @@ import { type TestClickHouseServer, startClickHouseServer } from '../support/cli
 import { loadFixture } from '../support/fixtures.js';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.js';
 import { type SpawnedSidecar, spawnSidecar } from '../support/spawn-sidecar.js';
+import { until } from '../support/until.js';
 
 /**
  * The durability promise, end to end, with real processes: `switchyard serve` writing to a real
@@ -68,13 +69,6 @@ telemetry:
   }
 
   type SinkState = { state: string; queued: number; spooled: number };
-  async function until(ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await ready())) {
-      if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   test('1,100 calls: count(), distinct call ids and sum(cost_usd) equal what was sent', async () => {
     let sent = 0;
@@ -97,10 +91,15 @@ telemetry:
     // ClickHouse is back: the sidecar replays the spool (both sidecars' batches) once its back-off
     // (up to 30 s) ends. A SIGTERM before then keeps what is left in the spool for the next start,
     // which is the promise; here the sidecar stays up until its health shows it all written.
-    await until(async () => {
-      const sink = ((await (await fetch(`${second.healthUrl}/readyz`)).json()) as { sinks: SinkState[] }).sinks[0];
-      return sink?.state === 'ok' && sink.spooled === 0 && sink.queued === 0;
-    }, 60_000);
+    await until(
+      async () => {
+        const sink = ((await (await fetch(`${second.healthUrl}/readyz`)).json()) as { sinks: SinkState[] }).sinks[0];
+        return sink?.state === 'ok' && sink.spooled === 0 && sink.queued === 0;
+      },
+      'the spool replayed',
+      60_000,
+      100,
+    );
     assert.equal(await second.stop(), 0);
     assert.equal(sent, 1100, 'the app saw every call succeed');
     assert.deepEqual(readdirSync(spoolDir), [], 'the spool is empty after the replay (and nothing was rejected)');
