@@ -31,6 +31,5 @@ COPY bin ./bin
 USER 10001:10001
 # 4000: OpenAI-compatible API (loopback by default); 4001: /healthz /readyz /livez /metrics.
 EXPOSE 4000 4001
-# V8 flags: SERVE_NODE_FLAGS in src/core/heap-tuning.ts (a fixed-size young generation).
-ENTRYPOINT ["node", "--max-semi-space-size=32", "--min-semi-space-size=32", "bin/switchyard.mjs"]
+ENTRYPOINT ["node", "bin/switchyard.mjs"]
 CMD ["serve"]

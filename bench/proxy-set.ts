@@ -6,7 +6,6 @@
  * new processes and a median over repetitions is a median over processes (docs/benchmarks.md).
  */
 import { join } from 'node:path';
-import { SERVE_NODE_FLAGS } from '../src/core/heap-tuning.js';
 import type { BenchOptions } from './options.js';
 import { type BenchProcess, spawnPinned } from './procs.js';
 import type { TargetName } from './results.js';
@@ -98,8 +97,7 @@ export class ProxySet {
         name,
         core: this.opts.proxyCore,
         command: process.execPath,
-        // The sidecar's V8 flags too, so sidecar ÷ bare compares the proxies, not the heap settings.
-        args: [...SERVE_NODE_FLAGS, '--import', 'tsx', join(this.opts.root, 'bench/bare-proxy.ts'), '--upstream', upstream],
+        args: ['--import', 'tsx', join(this.opts.root, 'bench/bare-proxy.ts'), '--upstream', upstream],
         isReady: (l) => l.msg === 'bare proxy listening',
       });
     this.opts.log(`bare passthrough (core ${this.opts.proxyCore ?? 'any'})`);

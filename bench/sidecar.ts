@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVE_NODE_FLAGS } from '../src/core/heap-tuning.js';
 import { type BenchProcess, spawnPinned } from './procs.js';
 
 /** The sidecar under test: a config file for the bench, and the process started from a compiled build. */
@@ -77,8 +76,7 @@ export async function startBenchSidecar(o: StartSidecarOptions): Promise<{ proc:
     name: o.name,
     core: o.core,
     command: process.execPath,
-    // Started as `npm start` and the image start it: with SERVE_NODE_FLAGS.
-    args: [...SERVE_NODE_FLAGS, ...nodeArgs, join(import.meta.dirname, 'sidecar-main.mjs'), o.buildDir, 'serve', '--config', configPath],
+    args: [...nodeArgs, join(import.meta.dirname, 'sidecar-main.mjs'), o.buildDir, 'serve', '--config', configPath],
     env: cleanEnv({ OTEL_METRIC_EXPORT_INTERVAL: String(o.metricIntervalMs), OTEL_METRIC_EXPORT_TIMEOUT: String(o.metricIntervalMs) }),
     isReady: (line) => line.msg === 'switchyard listening',
     timeoutMs: 90_000,

@@ -1,6 +1,5 @@
-#!/usr/bin/env -S node --max-semi-space-size=32 --min-semi-space-size=32
+#!/usr/bin/env node
 // Entry point for `switchyard` and `npm start`. Runs the compiled CLI; builds it first on a fresh checkout.
-// The shebang's V8 flags fix the young generation's size (SERVE_NODE_FLAGS in src/core/heap-tuning.ts).
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

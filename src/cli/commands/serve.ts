@@ -4,7 +4,7 @@ import { loadConfigFile, loadEmbeddedDefault } from '../../config/load.js';
 import type { Config } from '../../config/types.js';
 import { createLogger } from '../../core/log.js';
 import { startSidecar } from '../../main.js';
-import { tuneHeapForServing, youngGenerationNote } from '../../core/heap-tuning.js';
+import { tuneHeapForServing } from '../../core/heap-tuning.js';
 import { parseArgs, UsageError } from '../args.js';
 import type { CliCommand } from '../command.js';
 
@@ -41,9 +41,6 @@ SIGTERM/SIGINT: stop accepting, finish in-flight calls within server.shutdown_gr
       throw e;
     }
     log.debug(heap);
-    const young = youngGenerationNote();
-    if (young.ownSizing) log.info(young.line);
-    else log.debug(young.line);
     if (!path) log.info('no --config given: using the embedded demo config (provider "local-simulator" is a simulator, not a real model)');
     config = withOverrides(config, flags);
     const sidecar = await startSidecar({ config, ...(path ? { configPath: path } : {}), log });
