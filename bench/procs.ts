@@ -16,6 +16,8 @@ export interface BenchProcess {
   tail(): string;
   /** user+system CPU seconds so far (from /proc/<pid>/stat). */
   cpuSeconds(): number;
+  /** Minor page faults so far (NaN when /proc cannot be read). */
+  minorFaults(): number;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -54,16 +56,27 @@ export function machineCores(): number {
 
 const CLK_TCK = 100;
 
-/** user+system CPU seconds of a live process, or NaN when it cannot be read. */
-export function cpuSecondsOf(pid: number): number {
+/** Fields of /proc/<pid>/stat from field 3 (state) on, or null when it cannot be read. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state); utime is field 14, stime field 15.
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return Number.NaN;
+    return null;
   }
+}
+
+/** user+system CPU seconds of a live process, or NaN when it cannot be read. */
+export function cpuSecondsOf(pid: number): number {
+  const fields = statFields(pid);
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  return fields ? (Number(fields[11]) + Number(fields[12])) / CLK_TCK : Number.NaN;
+}
+
+/** Minor page faults of a live process (field 10, minflt), or NaN when it cannot be read. */
+export function minorFaultsOf(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? Number(fields[7]) : Number.NaN;
 }
 
 function parseJsonLine(line: string): Record<string, unknown> | undefined {
@@ -111,6 +124,7 @@ export function spawnPinned(opts: SpawnOptions): Promise<BenchProcess> {
         ready: json,
         tail: () => tail,
         cpuSeconds: () => cpuSecondsOf(pid),
+        minorFaults: () => minorFaultsOf(pid),
         async stop(graceMs = 15_000) {
           if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
           child.kill('SIGTERM');

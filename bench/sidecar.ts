@@ -50,6 +50,8 @@ export interface StartSidecarOptions extends SidecarConfigOptions {
   cpuProfDir?: string;
   /** OTLP metric export interval (ms). */
   metricIntervalMs: number;
+  /** V8 flags before the script (default none, as `npm start` and the image start it). */
+  nodeFlags?: readonly string[];
 }
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -76,7 +78,7 @@ export async function startBenchSidecar(o: StartSidecarOptions): Promise<{ proc:
     name: o.name,
     core: o.core,
     command: process.execPath,
-    args: [...nodeArgs, join(import.meta.dirname, 'sidecar-main.mjs'), o.buildDir, 'serve', '--config', configPath],
+    args: [...(o.nodeFlags ?? []), ...nodeArgs, join(import.meta.dirname, 'sidecar-main.mjs'), o.buildDir, 'serve', '--config', configPath],
     env: cleanEnv({ OTEL_METRIC_EXPORT_INTERVAL: String(o.metricIntervalMs), OTEL_METRIC_EXPORT_TIMEOUT: String(o.metricIntervalMs) }),
     isReady: (line) => line.msg === 'switchyard listening',
     timeoutMs: 90_000,

@@ -41,6 +41,8 @@ export interface SideBySideOptions {
   loadCore: number;
   /** A/A control: the "on" group runs with the sink off too, so on ÷ off shows the harness's own bias. */
   control: boolean;
+  /** V8 flags every sidecar starts with (default none: as `npm start` and the image start it). */
+  nodeFlags: string[];
   json: boolean;
 }
 
@@ -56,6 +58,8 @@ export interface Slice {
   rotation: number;
   rps: number;
   cpuUsPerCall: number;
+  /** Minor page faults per call in the slice. */
+  faultsPerCall: number;
 }
 
 export interface CellResult {
@@ -64,6 +68,7 @@ export interface CellResult {
   /** Medians over every slice of the group. */
   rps: Record<Group, number>;
   cpuUsPerCall: Record<Group, number>;
+  faultsPerCall: Record<Group, number>;
   /** on ÷ off by req/s; off ÷ on by CPU per call (both: the throughput the sink leaves). */
   ratioRps: number;
   ratioCpu: number;
@@ -89,6 +94,8 @@ const USAGE = `npm run bench:sink-procs -- [options]
   --build-dir DIR      compiled sidecar (default .bench-results/build, which the npm script compiles)
   --proxy-core N / --load-core N   cores (default 0 / 1)
   --control            A/A check: the "on" group runs with the sink off too (on ÷ off should read 1.00)
+  --node-flags "F"     node/V8 flags for every sidecar, e.g. "--max-semi-space-size=32" (default none,
+                       as npm start and the image start it)
   --quick              smoke run: 2 processes per group, 1 rotation, 2 short cells
   --json               print the result as one JSON line at the end`;
 
@@ -110,6 +117,7 @@ export function parseSideBySideArgs(argv: readonly string[], root: string): Side
     proxyCore: 0,
     loadCore: 1,
     control: false,
+    nodeFlags: [],
     json: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -134,7 +142,13 @@ export function parseSideBySideArgs(argv: readonly string[], root: string): Side
     else if (a === '--proxy-core') o.proxyCore = count();
     else if (a === '--load-core') o.loadCore = count();
     else if (a === '--control') o.control = true;
-    else if (a === '--json') o.json = true;
+    else if (a === '--node-flags') {
+      o.nodeFlags = next()
+        .split(/\s+/)
+        .filter((f) => f !== '');
+      const bad = o.nodeFlags.find((f) => !f.startsWith('--'));
+      if (bad !== undefined) throw new Error(`--node-flags takes node/V8 flags (--name[=value]), not "${bad}"\n${USAGE}`);
+    } else if (a === '--json') o.json = true;
     else if (a === '--quick')
       Object.assign(o, {
         processes: 2,
@@ -165,6 +179,8 @@ interface Sidecar {
 async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: number) {
   let cpu0 = Number.NaN;
   let cpu1 = Number.NaN;
+  let faults0 = Number.NaN;
+  let faults1 = Number.NaN;
   const r = await runLoad({
     origin: s.origin,
     path: '/v1/chat/completions',
@@ -174,14 +190,17 @@ async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: numbe
     durationMs,
     onWindowStart: () => {
       cpu0 = s.proc.cpuSeconds();
+      faults0 = s.proc.minorFaults();
     },
     onWindowEnd: () => {
       cpu1 = s.proc.cpuSeconds();
+      faults1 = s.proc.minorFaults();
     },
   });
   s.answered += r.totalRequests - r.errors;
   if (r.errors > 0) throw new Error(`${s.name}: ${r.errors} failed calls (${r.firstError ?? 'no detail'})`);
-  return { rps: r.rps, cpuUsPerCall: r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : Number.NaN };
+  const perCall = (v: number) => (r.requests > 0 ? v / r.requests : Number.NaN);
+  return { rps: r.rps, cpuUsPerCall: perCall((cpu1 - cpu0) * 1e6), faultsPerCall: perCall(faults1 - faults0) };
 }
 
 export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideResult> {
@@ -216,6 +235,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
           clickhouseMigrate: false,
           spoolDir: join(work, name, 'spool'),
           metricIntervalMs: 5000,
+          nodeFlags: o.nodeFlags,
         });
         procs.push(s.proc);
         sidecars.push({ name, group, proc: s.proc, origin: s.origin, answered: 0 });
@@ -236,9 +256,18 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
           slices[s.group].push({ process: s.name, rotation: rot, ...m });
         }
       }
-      const rps = { off: median(slices.off.map((x) => x.rps)), on: median(slices.on.map((x) => x.rps)) };
-      const cpu = { off: median(slices.off.map((x) => x.cpuUsPerCall)), on: median(slices.on.map((x) => x.cpuUsPerCall)) };
-      cells.push({ cell: cellName(cell), slices, rps, cpuUsPerCall: cpu, ratioRps: rps.on / rps.off, ratioCpu: cpu.off / cpu.on });
+      const byGroup = (f: (x: Slice) => number) => ({ off: median(slices.off.map(f)), on: median(slices.on.map(f)) });
+      const rps = byGroup((x) => x.rps);
+      const cpu = byGroup((x) => x.cpuUsPerCall);
+      cells.push({
+        cell: cellName(cell),
+        slices,
+        rps,
+        cpuUsPerCall: cpu,
+        faultsPerCall: byGroup((x) => x.faultsPerCall),
+        ratioRps: rps.on / rps.off,
+        ratioCpu: cpu.off / cpu.on,
+      });
     }
     log('stopping the sidecars (SIGTERM: the sink flushes)');
     for (const s of sidecars) {
@@ -268,14 +297,15 @@ export function formatSideBySide(r: SideBySideResult): string {
     `${r.options.control ? 'A/A CONTROL (both groups with the sink off): ' : ''}ClickHouse sink on ÷ off, ${r.options.processes} sidecars per group side by side, ${r.options.rotations} slices of ${r.options.sliceMs} ms per process per cell` +
       (r.pinned
         ? ` (sidecars on core ${r.options.proxyCore}, load + mock + discarding endpoint on core ${r.options.loadCore})`
-        : ' (NOT pinned)'),
+        : ' (NOT pinned)') +
+      `; node flags: ${r.options.nodeFlags.join(' ') || 'none'}`,
     '',
-    '| cell | off req/s | on req/s | on ÷ off | off CPU µs/call | on CPU µs/call | by CPU | within 10 % |',
-    '|---|---|---|---|---|---|---|---|',
+    '| cell | off req/s | on req/s | on ÷ off | off CPU µs/call | on CPU µs/call | by CPU | minor faults/call off, on | within 10 % |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const c of r.cells) {
     lines.push(
-      `| ${c.cell} | ${f(c.rps.off)} | ${f(c.rps.on)} | ${f(c.ratioRps, 3)} | ${f(c.cpuUsPerCall.off, 1)} | ${f(c.cpuUsPerCall.on, 1)} | ${f(c.ratioCpu, 3)} | ${c.ratioRps >= 0.9 ? 'yes' : 'NO'} |`,
+      `| ${c.cell} | ${f(c.rps.off)} | ${f(c.rps.on)} | ${f(c.ratioRps, 3)} | ${f(c.cpuUsPerCall.off, 1)} | ${f(c.cpuUsPerCall.on, 1)} | ${f(c.ratioCpu, 3)} | ${f(c.faultsPerCall.off, 2)}, ${f(c.faultsPerCall.on, 2)} | ${c.ratioRps >= 0.9 ? 'yes' : 'NO'} |`,
     );
   }
   lines.push('', 'Per process, median CPU µs per call by cell (the spread is the process luck this harness averages out):');

@@ -19,6 +19,9 @@ test('bench:sink-procs --quick measures every process in every cell and loses no
   assert.equal(run.code, 0, `exited ${run.code}:\n${run.stderr}`);
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as SideBySideResult;
   assert.match(run.stdout, /\| cell \| off req\/s \| on req\/s \| on ÷ off \|/);
+  // The sidecars start as `npm start` starts them (no node flags), and the report says so.
+  assert.deepEqual(r.options.nodeFlags, []);
+  assert.match(run.stdout, /; node flags: none\n/);
   // scripts/bench.mjs runs the harness pinned to the load core; it must still pin the sidecars when
   // the machine has the cores (it once counted only its own core, and ran everything unpinned).
   assert.equal(r.pinned, hasTaskset() && machineCores() >= 2);
@@ -31,6 +34,7 @@ test('bench:sink-procs --quick measures every process in every cell and loses no
     assert.deepEqual(c.slices.on.map((s) => s.process).sort(), ['sink-on-1', 'sink-on-2'], c.cell);
     for (const s of [...c.slices.off, ...c.slices.on]) {
       assert.ok(s.rps > 0 && Number.isFinite(s.cpuUsPerCall) && s.cpuUsPerCall > 0, `${c.cell} ${s.process}: ${JSON.stringify(s)}`);
+      assert.ok(Number.isFinite(s.faultsPerCall) && s.faultsPerCall >= 0, `${c.cell} ${s.process}: ${JSON.stringify(s)}`);
     }
     assert.equal(c.ratioRps, c.rps.on / c.rps.off);
   }
@@ -52,6 +56,17 @@ test('bench:sink-procs options: cells are mode@concurrency, --control is the A/A
   assert.throws(() => parseSideBySideArgs(['--cells', 'streaming@16'], ROOT), /bad cell "streaming@16"/);
   assert.throws(() => parseSideBySideArgs(['--rotation', '3'], ROOT), /unknown option --rotation\n.*--processes K/s);
   assert.throws(() => parseSideBySideArgs(['--processes', 'two'], ROOT), /--processes needs a whole number/);
+  // --node-flags: V8 flags for every sidecar (none by default); a non-flag is refused.
+  assert.deepEqual(parseSideBySideArgs([], ROOT).nodeFlags, []);
+  assert.deepEqual(parseSideBySideArgs(['--node-flags', ''], ROOT).nodeFlags, []);
+  assert.deepEqual(parseSideBySideArgs(['--node-flags', ' --max-semi-space-size=16  --min-semi-space-size=16 '], ROOT).nodeFlags, [
+    '--max-semi-space-size=16',
+    '--min-semi-space-size=16',
+  ]);
+  assert.throws(
+    () => parseSideBySideArgs(['--node-flags', '16'], ROOT),
+    /--node-flags takes node\/V8 flags \(--name\[=value\]\), not "16"/,
+  );
 });
 
 test('bench:sink-procs with a bad option exits 2 with the message and the usage, no stack trace', () => {
