@@ -73,6 +73,17 @@ export function cpuSecondsOf(pid: number): number {
   return fields ? (Number(fields[11]) + Number(fields[12])) / CLK_TCK : Number.NaN;
 }
 
+/** The command line of a live process (/proc/<pid>/cmdline), or [] when it cannot be read. */
+export function cmdlineOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a) => a !== '');
+  } catch {
+    return [];
+  }
+}
+
 /** Minor page faults of a live process (field 10, minflt), or NaN when it cannot be read. */
 export function minorFaultsOf(pid: number): number {
   const fields = statFields(pid);

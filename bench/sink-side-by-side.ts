@@ -5,7 +5,7 @@ import { type Mode, requestBody } from './fixture-bytes.js';
 import { discardRows } from './ledger-targets.js';
 import { spawnDiscardEndpoint, spawnMockUpstream } from './load-side.js';
 import { runLoad } from './load.js';
-import { type BenchProcess, hasTaskset, machineCores } from './procs.js';
+import { type BenchProcess, cmdlineOf, hasTaskset, machineCores } from './procs.js';
 import { startBenchSidecar } from './sidecar.js';
 import { median } from './stats.js';
 
@@ -82,6 +82,8 @@ export interface SideBySideResult {
   worstRatioRps: number;
   /** Calls the sink-on group answered, and `ai_calls_in_v2` rows the endpoint received. */
   ledger: { callsSent: number; rows: number };
+  /** The flags each sidecar's node really ran with (read from /proc after start; empty where unreadable). */
+  sidecarNodeFlags: Record<string, string[]>;
 }
 
 const USAGE = `npm run bench:sink-procs -- [options]
@@ -219,6 +221,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     const discard = await spawnDiscardEndpoint(loadCore);
     procs.push(discard);
     const sidecars: Sidecar[] = [];
+    const sidecarNodeFlags: Record<string, string[]> = {};
     for (let k = 1; k <= o.processes; k++) {
       for (const group of ['off', 'on'] as const) {
         const name = `sink-${group}-${k}`;
@@ -239,6 +242,10 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
         });
         procs.push(s.proc);
         sidecars.push({ name, group, proc: s.proc, origin: s.origin, answered: 0 });
+        // What node actually got: the arguments between the executable and bench/sidecar-main.mjs.
+        const args = cmdlineOf(s.proc.pid);
+        const script = args.findIndex((a) => a.endsWith('sidecar-main.mjs'));
+        sidecarNodeFlags[name] = script > 0 ? args.slice(1, script) : [];
       }
     }
     // A fresh sidecar compiles its hot paths and grows its buffers first: not measured.
@@ -284,6 +291,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       cells,
       worstRatioRps: Math.min(...cells.map((c) => c.ratioRps)),
       ledger: { callsSent, rows },
+      sidecarNodeFlags,
     };
   } finally {
     for (const p of procs.reverse()) await p.stop(5_000).catch(() => undefined);

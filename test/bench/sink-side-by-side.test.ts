@@ -15,13 +15,20 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 test('bench:sink-procs --quick measures every process in every cell and loses no ledger row', { timeout: 180_000 }, async () => {
   // The first argument picks the side-by-side harness (scripts/bench.mjs).
-  const run = await runBenchScript(['side-by-side', '--quick', '--json']);
+  // A harmless V8 flag, to check that --node-flags reaches every sidecar's node.
+  const run = await runBenchScript(['side-by-side', '--quick', '--json', '--node-flags', '--stack-trace-limit=50']);
   assert.equal(run.code, 0, `exited ${run.code}:\n${run.stderr}`);
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as SideBySideResult;
   assert.match(run.stdout, /\| cell \| off req\/s \| on req\/s \| on ÷ off \|/);
-  // The sidecars start as `npm start` starts them (no node flags), and the report says so.
-  assert.deepEqual(r.options.nodeFlags, []);
-  assert.match(run.stdout, /; node flags: none\n/);
+  // --node-flags: in the options, in the report, and on every sidecar's real command line.
+  assert.deepEqual(r.options.nodeFlags, ['--stack-trace-limit=50']);
+  assert.match(run.stdout, /; node flags: --stack-trace-limit=50\n/);
+  assert.deepEqual(r.sidecarNodeFlags, {
+    'sink-off-1': ['--stack-trace-limit=50'],
+    'sink-on-1': ['--stack-trace-limit=50'],
+    'sink-off-2': ['--stack-trace-limit=50'],
+    'sink-on-2': ['--stack-trace-limit=50'],
+  });
   // scripts/bench.mjs runs the harness pinned to the load core; it must still pin the sidecars when
   // the machine has the cores (it once counted only its own core, and ran everything unpinned).
   assert.equal(r.pinned, hasTaskset() && machineCores() >= 2);
