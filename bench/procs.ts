@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 
@@ -18,6 +18,8 @@ export interface BenchProcess {
   cpuSeconds(): number;
   /** Minor page faults so far (NaN when /proc cannot be read). */
   minorFaults(): number;
+  /** CPU seconds so far of the main thread and of the other threads (NaN when /proc cannot be read). */
+  threadTimes(): ThreadTimes;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -90,6 +92,44 @@ export function minorFaultsOf(pid: number): number {
   return fields ? Number(fields[7]) : Number.NaN;
 }
 
+/**
+ * CPU seconds by thread (/proc/<pid>/task/<tid>/stat): the main thread's user and system time
+ * (for Node, the event loop: JavaScript, the proxy's syscalls), and the sum over the other live
+ * threads (V8's garbage-collector and compiler helpers, libuv's pool). Threads that have exited are
+ * in the process's total (`cpuSecondsOf`) but not here.
+ */
+export interface ThreadTimes {
+  mainUser: number;
+  mainSystem: number;
+  others: number;
+}
+
+export function threadTimesOf(pid: number): ThreadTimes {
+  const t: ThreadTimes = { mainUser: 0, mainSystem: 0, others: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return { mainUser: Number.NaN, mainSystem: Number.NaN, others: Number.NaN };
+  }
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread exited between the listing and the read
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const user = Number(fields[11]) / CLK_TCK;
+    const system = Number(fields[12]) / CLK_TCK;
+    if (Number(tid) === pid) {
+      t.mainUser = user;
+      t.mainSystem = system;
+    } else t.others += user + system;
+  }
+  return t;
+}
+
 function parseJsonLine(line: string): Record<string, unknown> | undefined {
   const start = line.indexOf('{');
   if (start < 0) return undefined;
@@ -136,6 +176,7 @@ export function spawnPinned(opts: SpawnOptions): Promise<BenchProcess> {
         tail: () => tail,
         cpuSeconds: () => cpuSecondsOf(pid),
         minorFaults: () => minorFaultsOf(pid),
+        threadTimes: () => threadTimesOf(pid),
         async stop(graceMs = 15_000) {
           if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
           child.kill('SIGTERM');

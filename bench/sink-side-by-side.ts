@@ -5,7 +5,7 @@ import { type Mode, requestBody } from './fixture-bytes.js';
 import { discardRows } from './ledger-targets.js';
 import { spawnDiscardEndpoint, spawnMockUpstream } from './load-side.js';
 import { runLoad } from './load.js';
-import { type BenchProcess, cmdlineOf, hasTaskset, machineCores } from './procs.js';
+import { type BenchProcess, type ThreadTimes, cmdlineOf, hasTaskset, machineCores } from './procs.js';
 import { startBenchSidecar } from './sidecar.js';
 import { median } from './stats.js';
 
@@ -60,6 +60,8 @@ export interface Slice {
   cpuUsPerCall: number;
   /** Minor page faults per call in the slice. */
   faultsPerCall: number;
+  /** CPU µs per call by thread: the main thread's user and system time, the other threads' total. */
+  threadsUsPerCall: ThreadTimes;
 }
 
 export interface CellResult {
@@ -69,6 +71,8 @@ export interface CellResult {
   rps: Record<Group, number>;
   cpuUsPerCall: Record<Group, number>;
   faultsPerCall: Record<Group, number>;
+  /** Medians over every slice of the group, by thread (see Slice). */
+  threadsUsPerCall: Record<Group, ThreadTimes>;
   /** on ÷ off by req/s; off ÷ on by CPU per call (both: the throughput the sink leaves). */
   ratioRps: number;
   ratioCpu: number;
@@ -166,6 +170,11 @@ export function parseSideBySideArgs(argv: readonly string[], root: string): Side
 }
 
 const cellName = (c: Cell) => `${c.mode}@${c.concurrency}`;
+
+function threadMedians(slices: readonly Slice[]): ThreadTimes {
+  const of = (k: keyof ThreadTimes) => median(slices.map((x) => x.threadsUsPerCall[k]));
+  return { mainUser: of('mainUser'), mainSystem: of('mainSystem'), others: of('others') };
+}
 const log = (msg: string) => process.stderr.write(`[side-by-side] ${msg}\n`);
 
 interface Sidecar {
@@ -183,6 +192,8 @@ async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: numbe
   let cpu1 = Number.NaN;
   let faults0 = Number.NaN;
   let faults1 = Number.NaN;
+  let threads0: ThreadTimes | undefined;
+  let threads1: ThreadTimes | undefined;
   const r = await runLoad({
     origin: s.origin,
     path: '/v1/chat/completions',
@@ -193,16 +204,24 @@ async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: numbe
     onWindowStart: () => {
       cpu0 = s.proc.cpuSeconds();
       faults0 = s.proc.minorFaults();
+      threads0 = s.proc.threadTimes();
     },
     onWindowEnd: () => {
       cpu1 = s.proc.cpuSeconds();
       faults1 = s.proc.minorFaults();
+      threads1 = s.proc.threadTimes();
     },
   });
   s.answered += r.totalRequests - r.errors;
   if (r.errors > 0) throw new Error(`${s.name}: ${r.errors} failed calls (${r.firstError ?? 'no detail'})`);
   const perCall = (v: number) => (r.requests > 0 ? v / r.requests : Number.NaN);
-  return { rps: r.rps, cpuUsPerCall: perCall((cpu1 - cpu0) * 1e6), faultsPerCall: perCall(faults1 - faults0) };
+  const thread = (k: keyof ThreadTimes) => perCall(((threads1?.[k] ?? Number.NaN) - (threads0?.[k] ?? Number.NaN)) * 1e6);
+  return {
+    rps: r.rps,
+    cpuUsPerCall: perCall((cpu1 - cpu0) * 1e6),
+    faultsPerCall: perCall(faults1 - faults0),
+    threadsUsPerCall: { mainUser: thread('mainUser'), mainSystem: thread('mainSystem'), others: thread('others') },
+  };
 }
 
 export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideResult> {
@@ -272,6 +291,10 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
         rps,
         cpuUsPerCall: cpu,
         faultsPerCall: byGroup((x) => x.faultsPerCall),
+        threadsUsPerCall: {
+          off: threadMedians(slices.off),
+          on: threadMedians(slices.on),
+        },
         ratioRps: rps.on / rps.off,
         ratioCpu: cpu.off / cpu.on,
       });
@@ -314,6 +337,16 @@ export function formatSideBySide(r: SideBySideResult): string {
   for (const c of r.cells) {
     lines.push(
       `| ${c.cell} | ${f(c.rps.off)} | ${f(c.rps.on)} | ${f(c.ratioRps, 3)} | ${f(c.cpuUsPerCall.off, 1)} | ${f(c.cpuUsPerCall.on, 1)} | ${f(c.ratioCpu, 3)} | ${f(c.faultsPerCall.off, 2)}, ${f(c.faultsPerCall.on, 2)} | ${c.ratioRps >= 0.9 ? 'yes' : 'NO'} |`,
+    );
+  }
+  lines.push(
+    '',
+    'CPU µs per call by thread, off → on (medians; the main thread runs the JavaScript and its system calls, the other threads are V8 helpers and libuv):',
+  );
+  for (const c of r.cells) {
+    const t = c.threadsUsPerCall;
+    lines.push(
+      `- ${c.cell}: main user ${f(t.off.mainUser, 1)} → ${f(t.on.mainUser, 1)}, main system ${f(t.off.mainSystem, 1)} → ${f(t.on.mainSystem, 1)}, other threads ${f(t.off.others, 1)} → ${f(t.on.others, 1)}`,
     );
   }
   lines.push('', 'Per process, median CPU µs per call by cell (the spread is the process luck this harness averages out):');

@@ -20,6 +20,7 @@ test('bench:sink-procs --quick measures every process in every cell and loses no
   assert.equal(run.code, 0, `exited ${run.code}:\n${run.stderr}`);
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as SideBySideResult;
   assert.match(run.stdout, /\| cell \| off req\/s \| on req\/s \| on ÷ off \|/);
+  assert.match(run.stdout, /- non-stream@16: main user [\d.]+ → [\d.]+, main system [\d.]+ → [\d.]+, other threads [\d.]+ → [\d.]+\n/);
   // --node-flags: in the options, in the report, and on every sidecar's real command line.
   assert.deepEqual(r.options.nodeFlags, ['--stack-trace-limit=50']);
   assert.match(run.stdout, /; node flags: --stack-trace-limit=50\n/);
@@ -42,6 +43,15 @@ test('bench:sink-procs --quick measures every process in every cell and loses no
     for (const s of [...c.slices.off, ...c.slices.on]) {
       assert.ok(s.rps > 0 && Number.isFinite(s.cpuUsPerCall) && s.cpuUsPerCall > 0, `${c.cell} ${s.process}: ${JSON.stringify(s)}`);
       assert.ok(Number.isFinite(s.faultsPerCall) && s.faultsPerCall >= 0, `${c.cell} ${s.process}: ${JSON.stringify(s)}`);
+      const t = s.threadsUsPerCall;
+      assert.ok(t.mainUser > 0 && t.mainSystem >= 0 && t.others >= 0, `${c.cell} ${s.process}: ${JSON.stringify(t)}`);
+    }
+    // By thread, the group's CPU adds up to about the process's (10 ms clock ticks, short slices).
+    for (const g of ['off', 'on'] as const) {
+      const t = c.threadsUsPerCall[g];
+      const sum = t.mainUser + t.mainSystem + t.others;
+      const total = c.cpuUsPerCall[g];
+      assert.ok(sum > 0.5 * total && sum < 1.5 * total, `${c.cell} ${g}: threads ${JSON.stringify(t)}, process ${total}`);
     }
     assert.equal(c.ratioRps, c.rps.on / c.rps.off);
   }
