@@ -175,6 +175,7 @@ function threadMedians(slices: readonly Slice[]): ThreadTimes {
   const of = (k: keyof ThreadTimes) => median(slices.map((x) => x.threadsUsPerCall[k]));
   return { mainUser: of('mainUser'), mainSystem: of('mainSystem'), others: of('others') };
 }
+
 const log = (msg: string) => process.stderr.write(`[side-by-side] ${msg}\n`);
 
 interface Sidecar {
