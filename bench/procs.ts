@@ -58,10 +58,10 @@ export function machineCores(): number {
 
 const CLK_TCK = 100;
 
-/** Fields of /proc/<pid>/stat from field 3 (state) on, or null when it cannot be read. */
-function statFields(pid: number): string[] | null {
+/** Fields of /proc/<pid>/stat (or a thread's, /proc/<pid>/task/<tid>/stat) from field 3 (state) on, or null when it cannot be read. */
+function statFields(pid: number, file = `/proc/${pid}/stat`): string[] | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
@@ -113,13 +113,8 @@ export function threadTimesOf(pid: number): ThreadTimes {
     return { mainUser: Number.NaN, mainSystem: Number.NaN, others: Number.NaN };
   }
   for (const tid of tids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread exited between the listing and the read
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(pid, `/proc/${pid}/task/${tid}/stat`);
+    if (fields === null) continue; // the thread exited between the listing and the read
     const user = Number(fields[11]) / CLK_TCK;
     const system = Number(fields[12]) / CLK_TCK;
     if (Number(tid) === pid) {
