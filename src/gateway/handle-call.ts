@@ -22,7 +22,32 @@ export interface IncomingCall {
   receivedAt: number;
   responder: AppResponder;
   /** The server already rejected the request (bad JSON, too large): record it, send nothing upstream. */
-  rejected?: GatewayError;
+  rejected?: GatewayError | undefined;
+}
+
+/**
+ * An IncomingCall from what the server knows before the body and the body itself, always built as
+ * one literal of one shape. A spread (`{ ...call, body, rawBody }`) made objects whose every
+ * property load in the gateway missed V8's inline caches (a runtime call each, about a dozen per
+ * call: `node --log-ic`, docs/benchmarks.md).
+ */
+export function incomingCall(
+  call: Omit<IncomingCall, 'body' | 'rawBody' | 'rejected'>,
+  body: IncomingCall['body'],
+  rawBody: Buffer,
+  rejected: GatewayError | undefined,
+): IncomingCall {
+  return {
+    operation: call.operation,
+    method: call.method,
+    path: call.path,
+    body,
+    rawBody,
+    headers: call.headers,
+    receivedAt: call.receivedAt,
+    responder: call.responder,
+    rejected,
+  };
 }
 
 function header(h: IncomingCall['headers'], name: string): string | undefined {

@@ -3,7 +3,7 @@ import type { AttemptRecord, Operation } from '../core/call-record.js';
 import { GatewayError } from '../core/errors.js';
 import { epochMs, monoMs, toMicros } from '../core/clock.js';
 import type { Target } from '../config/types.js';
-import type { ProviderAdapter, ResponseFacts } from '../providers/types.js';
+import type { ProviderAdapter, ResponseFacts, UpstreamResponseInput } from '../providers/types.js';
 import type { AttemptStart, CallHandle } from '../telemetry/recorder-types.js';
 import type { AppResponder } from './app-responder.js';
 import type { GatewayDeps } from './deps.js';
@@ -91,15 +91,14 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
       extraHeaders: handle.propagationHeaders,
     });
     status = res.status;
-    const input = { operation: a.operation, status: res.status, headers: res.headers, model: target.model };
     if (res.status >= 400) {
       const body = await readBody(res.body, 1024 * 1024);
-      throw a.adapter.parseError({ ...input, body });
+      throw a.adapter.parseError(responseInput(a, res, body));
     }
     const contentType = String(res.headers['content-type'] ?? '');
     if (!a.stream || !contentType.includes('text/event-stream')) {
       const body = await readBody(res.body, deps.maxResponseBytes);
-      const parsed = a.adapter.parseResponse({ ...input, body });
+      const parsed = a.adapter.parseResponse(responseInput(a, res, body));
       if (a.stream) {
         throw new GatewayError({ kind: 'upstream_bad_response', message: 'The provider answered a streaming request without a stream.' });
       }
@@ -187,6 +186,15 @@ export async function runAttempt(a: AttemptInput): Promise<AttemptResult> {
   if (facts) result.facts = facts;
   if (ttfcMs !== undefined) result.ttfcMs = ttfcMs;
   return result;
+}
+
+/** What the adapter parses, as one literal of one shape (a spread made every load in the parser miss V8's inline caches). */
+function responseInput(
+  a: AttemptInput,
+  res: { status: number; headers: UpstreamResponseInput['headers'] },
+  body: Buffer,
+): UpstreamResponseInput {
+  return { operation: a.operation, status: res.status, headers: res.headers, body, model: a.target.model };
 }
 
 function asAttemptError(e: unknown, signal: UpstreamAbort): GatewayError {

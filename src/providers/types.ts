@@ -72,7 +72,7 @@ export interface UpstreamRequest {
   /** Absolute URL. */
   url: string;
   method: 'POST' | 'GET';
-  /** A fresh object per request: the upstream client adds the trace propagation headers to it. */
+  /** A fresh object per request; the upstream client sends it with the trace propagation headers added. */
   headers: Record<string, string>;
   body: Buffer | string;
   stream: boolean;

@@ -5,7 +5,7 @@ import { GatewayError, toGatewayError } from '../core/errors.js';
 import type { Config } from '../config/types.js';
 import type { AppResponder } from '../gateway/app-responder.js';
 import type { GatewayDeps } from '../gateway/deps.js';
-import { handleCall, type IncomingCall } from '../gateway/handle-call.js';
+import { handleCall, type IncomingCall, incomingCall } from '../gateway/handle-call.js';
 import { sendModels } from './models-route.js';
 import { checkClientToken } from './client-auth.js';
 import { createFastFront, type FastFront, type FastHandler } from './fast-http/fast-front.js';
@@ -115,10 +115,10 @@ export function createApiServer(opts: { deps: GatewayDeps; config: () => Config;
       try {
         if (denied) throw denied;
         const raw = await body();
-        error = await handleCall(deps, config, { ...call, body: parseJsonBody(raw), rawBody: raw });
+        error = await handleCall(deps, config, incomingCall(call, parseJsonBody(raw), raw, undefined));
       } catch (e) {
         if (!(e instanceof GatewayError)) throw e;
-        error = await handleCall(deps, config, { ...call, body: {}, rawBody: NO_BODY, rejected: e });
+        error = await handleCall(deps, config, incomingCall(call, {}, NO_BODY, e));
       }
       if (error && !call.responder.committed) sendErr(error);
     } catch (e) {
