@@ -15,8 +15,12 @@ export interface SpawnedSidecar {
 }
 
 /** `switchyard serve --config FILE` as a real process; resolves once it logs its listen addresses. */
-export async function spawnSidecar(configPath: string, env: Record<string, string> = {}): Promise<SpawnedSidecar> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath], {
+export async function spawnSidecar(
+  configPath: string,
+  env: Record<string, string> = {},
+  nodeFlags: readonly string[] = [],
+): Promise<SpawnedSidecar> {
+  const child = spawn(process.execPath, [...nodeFlags, BIN, 'serve', '--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
