@@ -127,7 +127,9 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
   const status = error ? (committed ? 200 : error.status) : 200;
   const record: CallRecord = {
     callId: newCallId(),
-    startedAtMs: monoToEpoch(call.receivedAt),
+    // The SERVER span's start, not a second conversion: monoToEpoch reads Date.now(), whose
+    // millisecond steps would set the span's start and duration up to 1 ms apart from the record's.
+    startedAtMs: start.startedAtMs,
     traceId: handle.traceId,
     spanId: handle.spanId,
     feature: featureName,

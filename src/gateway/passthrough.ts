@@ -33,12 +33,14 @@ export function planPassthrough(
   config: Config,
   req: { method: string; path: string; search: string; headers: Headers; receivedAt: number },
 ): PassthroughPlan {
+  // One conversion for the span and the record (see handle-call.ts).
+  const startedAtMs = monoToEpoch(req.receivedAt);
   const call = deps.recorder.startCall({
     operation: 'passthrough',
     method: req.method,
     path: req.path,
     ...(first(req.headers, 'traceparent') ? { traceparent: first(req.headers, 'traceparent') as string } : {}),
-    startedAtMs: monoToEpoch(req.receivedAt),
+    startedAtMs,
   });
   let featureName = '';
   try {
@@ -56,10 +58,10 @@ export function planPassthrough(
         message: `Feature "${feature.name}" has no OpenAI-protocol target to pass ${req.path} through to.`,
       });
     }
-    return plan(deps, config, req, call, featureName, target, feature.timeoutMs);
+    return plan(deps, config, req, startedAtMs, call, featureName, target, feature.timeoutMs);
   } catch (e) {
     const error = e instanceof GatewayError ? e : new GatewayError({ kind: 'internal', message: 'Internal gateway error.' });
-    endCall(deps, config, call, req, featureName, undefined, undefined, error, []);
+    endCall(deps, config, call, req, startedAtMs, featureName, undefined, undefined, error, []);
     throw error;
   }
 }
@@ -68,6 +70,7 @@ function plan(
   deps: GatewayDeps,
   config: Config,
   req: { method: string; path: string; search: string; headers: Headers; receivedAt: number },
+  startedAtMs: number,
   call: CallHandle,
   feature: string,
   target: Target,
@@ -75,6 +78,7 @@ function plan(
 ): PassthroughPlan {
   const provider = target.provider;
   const url = new URL(provider.baseUrl);
+  const attemptStartedAtMs = epochMs();
   const attempt: AttemptHandle = call.startAttempt({
     operation: 'passthrough',
     provider: provider.name,
@@ -83,7 +87,7 @@ function plan(
     stream: false,
     serverAddress: url.hostname,
     ...(url.port ? { serverPort: Number(url.port) } : {}),
-    startedAtMs: epochMs(),
+    startedAtMs: attemptStartedAtMs,
   });
   const setHeaders: Record<string, string> = { ...provider.headers, ...attempt.propagationHeaders };
   const removeHeaders = [FEATURE_HEADER, 'baggage', 'tracestate'];
@@ -112,7 +116,7 @@ function plan(
         provider: provider.name,
         providerName: provider.profile.genAiProviderName,
         model: '',
-        startedAtMs: epochMs() - durationMs,
+        startedAtMs: attemptStartedAtMs,
         durationMs,
         ...(result.status !== undefined ? { httpStatus: result.status } : {}),
         outcome: result.error || (result.status ?? 0) >= 400 ? ('error' as const) : ('ok' as const),
@@ -123,7 +127,7 @@ function plan(
         spanId: attempt.spanId,
       };
       attempt.end(rec);
-      endCall(deps, config, call, req, feature, target, result.status, result.error, [rec]);
+      endCall(deps, config, call, req, startedAtMs, feature, target, result.status, result.error, [rec]);
     },
   };
 }
@@ -133,6 +137,7 @@ function endCall(
   config: Config,
   call: CallHandle,
   req: { path: string; receivedAt: number },
+  startedAtMs: number,
   feature: string,
   target: Target | undefined,
   status: number | undefined,
@@ -144,7 +149,7 @@ function endCall(
   const failed = !!error || (status ?? 0) >= 400;
   call.end({
     callId: newCallId(),
-    startedAtMs: monoToEpoch(req.receivedAt),
+    startedAtMs,
     traceId: call.traceId,
     spanId: call.spanId,
     feature,

@@ -127,6 +127,23 @@ for (const kind of BACKENDS) {
         spans.map((s) => [s.call_id, s.TraceId]),
         records.map((r) => [r.callId, r.traceId]),
       );
+      // A SERVER span starts when its record does and lasts its latency (to float precision).
+      const times = await (
+        await client.query({
+          query: `SELECT SpanAttributes['switchyard.call.id'] AS call_id, toString(toUnixTimestamp64Nano(Timestamp)) AS start_ns, toString(Duration) AS duration_ns
+                  FROM switchyard.otel_traces WHERE SpanKind = 'SPAN_KIND_SERVER' ORDER BY Timestamp`,
+          format: 'JSONEachRow',
+        })
+      ).json<{ call_id: string; start_ns: string; duration_ns: string }>();
+      for (const [i, t] of times.entries()) {
+        const r = records[i] as CallRecord;
+        assert.equal(t.call_id, r.callId);
+        assert.ok(Math.abs(Number(t.start_ns) / 1e6 - r.startedAtMs) < 0.001, `span start ${t.start_ns} ns, record ${r.startedAtMs} ms`);
+        assert.ok(
+          Math.abs(Number(t.duration_ns) / 1e6 - r.latencyMs) < 0.001,
+          `span duration ${t.duration_ns} ns, latency ${r.latencyMs} ms`,
+        );
+      }
       const clientSpans = await (
         await client.query({
           query: "SELECT count() AS n FROM switchyard.otel_traces WHERE SpanKind = 'SPAN_KIND_CLIENT'",
