@@ -29,8 +29,11 @@ import { LEDGER_DATABASE, startBenchSidecar } from './sidecar.js';
  *      exporter's bodies are joined `--join` to an insert, as the sink would batch them.
  *
  * Usage: `node --import tsx bench/otlp-ledger-probe.ts [--seconds 3] [--join 17] [--rounds 4]
- * [--build-dir .bench-results/build]`. It checks that both paths leave the same number of
- * `ai_calls` rows and the same `sum(cost_usd)`. The `ai_attempts` view is not part of the probe.
+ * [--build-dir .bench-results/build]`. It checks that both paths leave one `ai_calls` row per
+ * call, the same `sum(cost_usd)`, and the same values in every `otel_traces` and `ai_calls`
+ * column the OTLP views write (per-column checksums); it exits 1 otherwise. The `ai_attempts`
+ * view, and the `ai_calls` columns the spans do not carry (cache and reasoning tokens, namespace,
+ * pod, workload), are not part of the probe.
  */
 const args = new Map<string, string>();
 for (let i = 2; i + 1 < process.argv.length; i += 2) args.set(String(process.argv[i]).replace(/^--/, ''), String(process.argv[i + 1]));
@@ -61,19 +64,19 @@ const OTLP_DDL = [
    FROM ${DB}.otlp_in ARRAY JOIN resourceSpans AS rs ARRAY JOIN rs.scopeSpans AS ss ARRAY JOIN ss.spans AS s`,
   `CREATE MATERIALIZED VIEW ${DB}.otlp_traces_mv TO ${DB}.otel_traces AS SELECT
      fromUnixTimestamp64Nano(toInt64(start)) AS Timestamp, trace_id AS TraceId, span_id AS SpanId, parent AS ParentSpanId, trace_state AS TraceState,
-     name AS SpanName, ['Unspecified','Internal','Server','Client','Producer','Consumer'][kind + 1] AS SpanKind, res['service.name'] AS ServiceName,
+     name AS SpanName, ['SPAN_KIND_UNSPECIFIED','SPAN_KIND_INTERNAL','SPAN_KIND_SERVER','SPAN_KIND_CLIENT','SPAN_KIND_PRODUCER','SPAN_KIND_CONSUMER'][kind + 1] AS SpanKind, res['service.name'] AS ServiceName,
      res AS ResourceAttributes, scope_name AS ScopeName, scope_version AS ScopeVersion, attrs AS SpanAttributes, end - start AS Duration,
-     ['Unset','Ok','Error'][status_code + 1] AS StatusCode, status_message AS StatusMessage
+     ['STATUS_CODE_UNSET','STATUS_CODE_OK','STATUS_CODE_ERROR'][status_code + 1] AS StatusCode, status_message AS StatusMessage
    FROM ${DB}.otlp_spans_in`,
   `CREATE MATERIALIZED VIEW ${DB}.otlp_calls_mv TO ${DB}.ai_calls AS SELECT
-     attrs['switchyard.call.id'] AS call_id, fromUnixTimestamp64Nano(toInt64(start)) AS ts, trace_id, span_id,
+     attrs['switchyard.call.id'] AS call_id, fromUnixTimestamp64Milli(toInt64(intDiv(start, 1000000))) AS ts, trace_id, span_id,
      attrs['switchyard.feature'] AS feature, attrs['switchyard.route'] AS route, attrs['switchyard.operation'] AS operation, attrs['url.path'] AS path,
      attrs['switchyard.streamed'] = 'true' AS streamed, attrs['switchyard.requested_model'] AS requested_model,
      attrs['switchyard.final.provider'] AS final_provider, attrs['switchyard.final.model'] AS final_model, attrs['switchyard.outcome'] AS outcome,
      attrs['error.type'] AS error_type, toUInt16OrZero(attrs['http.response.status_code']) AS http_status,
      toUInt16OrZero(attrs['switchyard.attempt.count']) AS attempt_count, toUInt16OrZero(attrs['switchyard.retry.count']) AS retry_count,
      splitByChar(',', attrs['switchyard.fallback.path']) AS fallback_path, attrs['switchyard.fallback.path'] AS fallback_path_str,
-     (end - start) / 1e6 AS latency_ms, toFloat64OrNull(attrs['switchyard.time_to_first_chunk_ms']) AS ttfc_ms,
+     round((end - start) / 1000) / 1000 AS latency_ms, toFloat64OrNull(attrs['switchyard.time_to_first_chunk_ms']) AS ttfc_ms,
      toFloat64OrZero(attrs['switchyard.overhead_ms']) AS overhead_ms, toUInt64OrZero(attrs['switchyard.usage.input_tokens']) AS input_tokens,
      toUInt64OrZero(attrs['switchyard.usage.output_tokens']) AS output_tokens, toFloat64OrNull(attrs['switchyard.cost.usd']) AS cost_usd,
      attrs['switchyard.price_table.version'] AS price_table_version, attrs['switchyard.config.hash'] AS config_hash
@@ -142,7 +145,73 @@ async function capture(work: string): Promise<Captured> {
   return got;
 }
 
-async function measure(path: 'rowbinary' | 'otlp', c: Captured): Promise<{ rows: number; cost: number }> {
+/** Order-independent checksums of each column the OTLP views write (duplicates of later rounds dropped). */
+const TRACE_COLUMNS = [
+  'Timestamp',
+  'TraceId',
+  'SpanId',
+  'ParentSpanId',
+  'TraceState',
+  'SpanName',
+  'SpanKind',
+  'ServiceName',
+  'ResourceAttributes',
+  'ScopeName',
+  'ScopeVersion',
+  'SpanAttributes',
+  'Duration',
+  'StatusCode',
+  'StatusMessage',
+];
+const CALL_COLUMNS = [
+  'call_id',
+  'ts',
+  'trace_id',
+  'span_id',
+  'feature',
+  'route',
+  'operation',
+  'path',
+  'streamed',
+  'requested_model',
+  'final_provider',
+  'final_model',
+  'outcome',
+  'error_type',
+  'http_status',
+  'attempt_count',
+  'retry_count',
+  'fallback_path',
+  'fallback_path_str',
+  'latency_ms',
+  'ttfc_ms',
+  'overhead_ms',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
+  'price_table_version',
+  'config_hash',
+];
+
+async function columnSums(client: Awaited<ReturnType<typeof openClient>>): Promise<Record<string, string>> {
+  const sums: Record<string, string> = {};
+  const one = async (table: string, columns: string[], final: string) => {
+    const sel = columns.map((c) => `toString(sum(cityHash64(toString(${c}))))`).join(', ');
+    const rs = await client.query({
+      query: `SELECT ${sel} FROM (SELECT DISTINCT ${columns.join(', ')} FROM ${DB}.${table}${final})`,
+      format: 'JSONCompactEachRow',
+    });
+    const [values] = (await rs.json()) as [string[]];
+    columns.forEach((c, i) => {
+      sums[`${table}.${c}`] = String(values[i]);
+    });
+  };
+  await one('otel_traces', TRACE_COLUMNS, '');
+  await one('ai_calls', CALL_COLUMNS, ' FINAL');
+  return sums;
+}
+
+async function measure(path: 'rowbinary' | 'otlp', c: Captured): Promise<{ rows: number; cost: number; sums: Record<string, string> }> {
   const server = await startLocalClickHouse({ dataDir: mkdtempSync('/dev/shm/switchyard-otlp-probe-'), port: await freePort() });
   const client = await openClient({ kind: 'http', url: server.url, label: 'probe' });
   try {
@@ -176,7 +245,7 @@ async function measure(path: 'rowbinary' | 'otlp', c: Captured): Promise<{ rows:
     const rs = await client.query({ query: `SELECT count(), sum(cost_usd) FROM ${DB}.ai_calls FINAL`, format: 'JSONCompactEachRow' });
     const [[rows, cost]] = (await rs.json()) as [[number | string, number]];
     process.stdout.write(`${path.padEnd(9)} ai_calls rows ${rows}, sum(cost_usd) ${cost}\n`);
-    return { rows: Number(rows), cost };
+    return { rows: Number(rows), cost, sums: await columnSums(client) };
   } finally {
     await client.close();
     await server.stop();
@@ -201,7 +270,13 @@ try {
   process.stdout.write(
     same ? 'both paths: one ai_calls row per call, the same sum(cost_usd)\n' : 'MISMATCH between the paths (see above)\n',
   );
-  if (!same) process.exitCode = 1;
+  const differ = Object.keys(shipped.sums).filter((k) => shipped.sums[k] !== fromOtlp.sums[k]);
+  process.stdout.write(
+    differ.length === 0
+      ? 'every otel_traces and ai_calls column the OTLP views write equals the shipped rows\n'
+      : `columns that differ from the shipped rows: ${differ.join(', ')}\n`,
+  );
+  if (!same || differ.length > 0) process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
