@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
+import { AI_CALLS_COLUMNS } from '../src/sinks/clickhouse/ddl/ai-calls.js';
+import { columnNames } from '../src/sinks/clickhouse/ddl/ai-calls-in.js';
 import { freePort, startLocalClickHouse } from '../src/sinks/clickhouse/local-server.js';
 import { migrate } from '../src/sinks/clickhouse/migrations.js';
 import { openClient } from '../src/sinks/clickhouse/open-client.js';
@@ -163,35 +165,9 @@ const TRACE_COLUMNS = [
   'StatusCode',
   'StatusMessage',
 ];
-const CALL_COLUMNS = [
-  'call_id',
-  'ts',
-  'trace_id',
-  'span_id',
-  'feature',
-  'route',
-  'operation',
-  'path',
-  'streamed',
-  'requested_model',
-  'final_provider',
-  'final_model',
-  'outcome',
-  'error_type',
-  'http_status',
-  'attempt_count',
-  'retry_count',
-  'fallback_path',
-  'fallback_path_str',
-  'latency_ms',
-  'ttfc_ms',
-  'overhead_ms',
-  'input_tokens',
-  'output_tokens',
-  'cost_usd',
-  'price_table_version',
-  'config_hash',
-];
+// The ledger's columns (ddl/ai-calls.ts) but those the spans do not carry today.
+const NOT_IN_SPANS = new Set(['cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'service', 'namespace', 'pod', 'workload']);
+const CALL_COLUMNS = columnNames(AI_CALLS_COLUMNS.trim()).filter((c) => c !== 'INDEX' && c !== '' && !NOT_IN_SPANS.has(c));
 
 async function columnSums(client: Awaited<ReturnType<typeof openClient>>): Promise<Record<string, string>> {
   const sums: Record<string, string> = {};
