@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
+import { AI_ATTEMPTS_COLUMNS } from '../src/sinks/clickhouse/ddl/ai-attempts.js';
 import { AI_CALLS_COLUMNS } from '../src/sinks/clickhouse/ddl/ai-calls.js';
 import { columnNames } from '../src/sinks/clickhouse/ddl/ai-calls-in.js';
 import { freePort, startLocalClickHouse } from '../src/sinks/clickhouse/local-server.js';
@@ -27,15 +28,17 @@ import { LEDGER_DATABASE, startBenchSidecar } from './sidecar.js';
  *    migrations gets the bodies in rounds, and its CPU per call is read from /proc:
  *    - `rowbinary`: the shipped inserts, as the sink sent them;
  *    - `otlp`: the OTLP documents into `otlp_in` (nested named tuples), a view flattening them to
- *      one row per span, and views from there into the real `otel_traces` and `ai_calls`. The
- *      exporter's bodies are joined `--join` to an insert, as the sink would batch them.
+ *      one row per span, and views from there into the real `otel_traces`, `ai_calls` and
+ *      `ai_attempts` (a CLIENT span's call id, feature and start looked up from the SERVER span of
+ *      the same document). The exporter's bodies are joined `--join` to an insert, as the sink
+ *      would batch them.
  *
  * Usage: `node --import tsx bench/otlp-ledger-probe.ts [--seconds 3] [--join 17] [--rounds 4]
- * [--build-dir .bench-results/build]`. It checks that both paths leave one `ai_calls` row per
- * call, the same `sum(cost_usd)`, and the same values in every `otel_traces` and `ai_calls`
- * column the OTLP views write (per-column checksums); it exits 1 otherwise. The `ai_attempts`
- * view, and the `ai_calls` columns the spans do not carry (cache and reasoning tokens, namespace,
- * pod, workload), are not part of the probe.
+ * [--build-dir .bench-results/build] [--parent-lookup off]`. It checks that both paths leave one
+ * `ai_calls` row per call, the same `sum(cost_usd)`, and the same values in every `otel_traces`,
+ * `ai_calls` and `ai_attempts` column the OTLP views write (per-column checksums); it exits 1
+ * otherwise. The `ai_calls` columns the spans do not carry (cache and reasoning tokens, service,
+ * namespace, pod, workload) are not compared.
  */
 const args = new Map<string, string>();
 for (let i = 2; i + 1 < process.argv.length; i += 2) args.set(String(process.argv[i]).replace(/^--/, ''), String(process.argv[i + 1]));
@@ -43,6 +46,10 @@ const seconds = Number(args.get('seconds') ?? 3);
 const join_ = Math.max(1, Number(args.get('join') ?? 17));
 const rounds = Math.max(1, Number(args.get('rounds') ?? 4));
 const buildDir = resolve(args.get('build-dir') ?? '.bench-results/build');
+// `--parent-lookup off`: CLIENT spans get no call id, feature or start from their SERVER span (the
+// ai_attempts rows are then incomplete, and the comparison fails); for what the views cost when
+// the spans carry those attributes themselves.
+const parentLookup = args.get('parent-lookup') !== 'off';
 const log = (m: string) => process.stderr.write(`[otlp-ledger-probe] ${m}\n`);
 
 const DB = LEDGER_DATABASE;
@@ -57,13 +64,36 @@ const ATTR_TEXT =
   "coalesce(a.value.stringValue, toString(a.value.intValue), toString(a.value.doubleValue), toString(a.value.boolValue), if(empty(a.value.arrayValue.values), NULL, toJSONString(arrayMap(x -> x.stringValue, a.value.arrayValue.values))), '')";
 const OTLP_DDL = [
   `CREATE TABLE ${DB}.otlp_in (resourceSpans Array(Tuple(resource Tuple(attributes ${ATTRS}), scopeSpans Array(Tuple(scope Tuple(name String, version String), spans Array(${SPAN})))))) ENGINE = Null`,
-  `CREATE TABLE ${DB}.otlp_spans_in (res Map(LowCardinality(String), String), scope_name String, scope_version String, trace_id String, span_id String, parent String, trace_state String, name String, kind UInt8, start UInt64, end UInt64, attrs Map(LowCardinality(String), String), status_code UInt8, status_message String) ENGINE = Null`,
+  `CREATE TABLE ${DB}.otlp_spans_in (res Map(LowCardinality(String), String), scope_name String, scope_version String, trace_id String, span_id String, parent String, trace_state String, name String, kind UInt8, start UInt64, end UInt64, attrs Map(LowCardinality(String), String), status_code UInt8, status_message String, parent_call_id String, parent_feature String, parent_start UInt64) ENGINE = Null`,
+  // One row per span. A CLIENT span takes its call's id, feature and start from the SERVER span
+  // of the same document, looked up once per document (an attempt's ai_attempts row needs them).
   `CREATE MATERIALIZED VIEW ${DB}.otlp_spans_mv TO ${DB}.otlp_spans_in AS SELECT
-     mapFromArrays(arrayMap(a -> a.key, rs.resource.attributes), arrayMap(a -> coalesce(a.value.stringValue, toString(a.value.intValue), ''), rs.resource.attributes)) AS res,
-     ss.scope.name AS scope_name, ss.scope.version AS scope_version, s.traceId AS trace_id, s.spanId AS span_id, s.parentSpanId AS parent,
-     s.traceState AS trace_state, s.name AS name, s.kind AS kind, s.startTimeUnixNano AS start, s.endTimeUnixNano AS end,
-     mapFromArrays(arrayMap(a -> a.key, s.attributes), arrayMap(a -> ${ATTR_TEXT}, s.attributes)) AS attrs, s.status.code AS status_code, s.status.message AS status_message
-   FROM ${DB}.otlp_in ARRAY JOIN resourceSpans AS rs ARRAY JOIN rs.scopeSpans AS ss ARRAY JOIN ss.spans AS s`,
+     mapFromArrays(arrayMap(a -> a.key, d.1), arrayMap(a -> coalesce(a.value.stringValue, toString(a.value.intValue), ''), d.1)) AS res,
+     sc.1 AS scope_name, sc.2 AS scope_version, sp.1.traceId AS trace_id, sp.1.spanId AS span_id, sp.1.parentSpanId AS parent,
+     sp.1.traceState AS trace_state, sp.1.name AS name, sp.1.kind AS kind, sp.1.startTimeUnixNano AS start, sp.1.endTimeUnixNano AS end,
+     mapFromArrays(arrayMap(a -> a.key, sp.1.attributes), arrayMap(a -> ${ATTR_TEXT}, sp.1.attributes)) AS attrs,
+     sp.1.status.code AS status_code, sp.1.status.message AS status_message,
+     sp.2.1 AS parent_call_id, sp.2.2 AS parent_feature, sp.2.3 AS parent_start
+   FROM (
+     SELECT arrayMap(rs -> (rs.resource.attributes, arrayMap(ss -> (ss.scope.name, ss.scope.version, arrayMap(s -> (s, ${parentLookup ? 'server[s.parentSpanId]' : "('', '', toUInt64(0))"}), ss.spans)), rs.scopeSpans)), resourceSpans) AS docs
+     FROM (
+       SELECT resourceSpans,
+         arrayFilter(s -> s.kind = 2, arrayFlatten(arrayMap(rs -> arrayFlatten(arrayMap(ss -> ss.spans, rs.scopeSpans)), resourceSpans))) AS servers,
+         ${parentLookup ? "mapFromArrays(arrayMap(s -> s.spanId, servers), arrayMap(s -> (ifNull(arrayFirst(a -> a.key = 'switchyard.call.id', s.attributes).value.stringValue, ''), ifNull(arrayFirst(a -> a.key = 'switchyard.feature', s.attributes).value.stringValue, ''), s.startTimeUnixNano), servers))" : 'map()'} AS server
+       FROM ${DB}.otlp_in))
+   ARRAY JOIN docs AS d ARRAY JOIN d.2 AS sc ARRAY JOIN sc.3 AS sp`,
+  `CREATE MATERIALIZED VIEW ${DB}.otlp_attempts_mv TO ${DB}.ai_attempts AS SELECT
+     parent_call_id AS call_id, fromUnixTimestamp64Milli(toInt64(intDiv(parent_start, 1000000))) AS ts,
+     fromUnixTimestamp64Milli(toInt64(intDiv(start, 1000000))) AS started_at, parent_feature AS feature,
+     toUInt16OrZero(attrs['switchyard.attempt.index']) AS attempt_index, toUInt16OrZero(attrs['switchyard.attempt.target_index']) AS target_index,
+     toUInt16OrZero(attrs['switchyard.attempt.try']) AS try_number, attrs['switchyard.provider'] AS provider, attrs['gen_ai.provider.name'] AS provider_name,
+     attrs['gen_ai.request.model'] AS model, attrs['gen_ai.response.model'] AS response_model, attrs['server.address'] AS server_address, span_id,
+     toUInt16OrZero(attrs['http.response.status_code']) AS http_status, if(status_code = 2, 'error', 'ok') AS outcome, attrs['error.type'] AS error_type,
+     round((end - start) / 1000) / 1000 AS duration_ms, round(toFloat64OrNull(attrs['gen_ai.response.time_to_first_chunk']) * 1e6) / 1000 AS ttfc_ms,
+     toUInt64OrZero(attrs['gen_ai.usage.input_tokens']) AS input_tokens, toUInt64OrZero(attrs['gen_ai.usage.output_tokens']) AS output_tokens,
+     toUInt64OrZero(attrs['gen_ai.usage.cache_read.input_tokens']) AS cache_read_tokens, toUInt64OrZero(attrs['gen_ai.usage.cache_creation.input_tokens']) AS cache_write_tokens,
+     toUInt64OrZero(attrs['gen_ai.usage.reasoning.output_tokens']) AS reasoning_tokens, toFloat64OrNull(attrs['switchyard.cost.usd']) AS cost_usd
+   FROM ${DB}.otlp_spans_in WHERE kind = 3${parentLookup ? " AND parent_call_id != ''" : ''}`,
   `CREATE MATERIALIZED VIEW ${DB}.otlp_traces_mv TO ${DB}.otel_traces AS SELECT
      fromUnixTimestamp64Nano(toInt64(start)) AS Timestamp, trace_id AS TraceId, span_id AS SpanId, parent AS ParentSpanId, trace_state AS TraceState,
      name AS SpanName, ['SPAN_KIND_UNSPECIFIED','SPAN_KIND_INTERNAL','SPAN_KIND_SERVER','SPAN_KIND_CLIENT','SPAN_KIND_PRODUCER','SPAN_KIND_CONSUMER'][kind + 1] AS SpanKind, res['service.name'] AS ServiceName,
@@ -168,6 +198,7 @@ const TRACE_COLUMNS = [
 // The ledger's columns (ddl/ai-calls.ts) but those the spans do not carry today.
 const NOT_IN_SPANS = new Set(['cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'service', 'namespace', 'pod', 'workload']);
 const CALL_COLUMNS = columnNames(AI_CALLS_COLUMNS.trim()).filter((c) => c !== 'INDEX' && c !== '' && !NOT_IN_SPANS.has(c));
+const ATTEMPT_COLUMNS = columnNames(AI_ATTEMPTS_COLUMNS.trim()).filter((c) => c !== 'INDEX' && c !== '');
 
 async function columnSums(client: Awaited<ReturnType<typeof openClient>>): Promise<Record<string, string>> {
   const sums: Record<string, string> = {};
@@ -184,6 +215,7 @@ async function columnSums(client: Awaited<ReturnType<typeof openClient>>): Promi
   };
   await one('otel_traces', TRACE_COLUMNS, '');
   await one('ai_calls', CALL_COLUMNS, ' FINAL');
+  await one('ai_attempts', ATTEMPT_COLUMNS, ' FINAL');
   return sums;
 }
 
@@ -249,7 +281,7 @@ try {
   const differ = Object.keys(shipped.sums).filter((k) => shipped.sums[k] !== fromOtlp.sums[k]);
   process.stdout.write(
     differ.length === 0
-      ? 'every otel_traces and ai_calls column the OTLP views write equals the shipped rows\n'
+      ? 'every otel_traces, ai_calls and ai_attempts column the OTLP views write equals the shipped rows\n'
       : `columns that differ from the shipped rows: ${differ.join(', ')}\n`,
   );
   if (!same || differ.length > 0) process.exitCode = 1;
