@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type IncomingMessage, createServer } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { request } from 'undici';
 import { AI_ATTEMPTS_COLUMNS } from '../src/sinks/clickhouse/ddl/ai-attempts.js';
 import { AI_CALLS_COLUMNS } from '../src/sinks/clickhouse/ddl/ai-calls.js';
@@ -123,19 +124,10 @@ interface Captured {
   calls: number;
 }
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((res, rej) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => res(Buffer.concat(chunks)));
-    req.on('error', rej);
-  });
-}
-
 async function capture(work: string): Promise<Captured> {
   const got: Captured = { otlp: [], rows: [], calls: 0 };
   const server = createServer((req, res) => {
-    void readAll(req).then((body) => {
+    void buffer(req).then((body) => {
       const url = req.url ?? '';
       if (url.startsWith('/v1/traces')) got.otlp.push(body);
       else if (/INSERT INTO\s+\S*ai_calls_in_v2/.test(decodeURIComponent(url.replace(/\+/g, ' ')))) got.rows.push({ url, body });
