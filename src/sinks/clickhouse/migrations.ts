@@ -6,6 +6,7 @@ import { aiCallsInDdl } from './ddl/ai-calls-in.js';
 import { aiCallsInV2Ddl } from './ddl/ai-calls-in-v2.js';
 import { type DdlContext, engine, onCluster, qualified, quoteIdent } from './ddl/context.js';
 import { otelTracesDdl } from './ddl/otel-traces.js';
+import { otlpInDdl } from './ddl/otlp-in.js';
 import { rollupsDdl } from './ddl/rollups.js';
 
 /**
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'create_ai_calls_hourly', statements: rollupsDdl },
   { version: 5, name: 'create_ai_calls_in', statements: aiCallsInDdl },
   { version: 6, name: 'create_ai_calls_in_v2', statements: aiCallsInV2Ddl },
+  { version: 7, name: 'create_otlp_in', statements: otlpInDdl },
 ];
 
 export function bootstrapStatements(ctx: DdlContext): string[] {

@@ -28,7 +28,7 @@ after(() => {
 async function openSink(maxRows = 2000) {
   const dir = mkdtempSync(join(tmpdir(), 'ch-sink-unit-'));
   dirs.push(dir);
-  const lines: Record<SinkTable, string[]> = { ai_calls_in_v2: [], ai_calls_in: [], ai_calls: [], ai_attempts: [], otel_traces: [] };
+  const lines: Record<SinkTable, string[]> = { otlp_in: [], ai_calls_in_v2: [], ai_calls_in: [], ai_calls: [], ai_attempts: [], otel_traces: [] };
   const tokens = new Set<string>();
   const logs: string[] = [];
   const sink = await createClickHouseSink(

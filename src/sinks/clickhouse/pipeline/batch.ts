@@ -1,13 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * Tables the sink writes: `ai_calls_in_v2` (one row per call; its views fill `ai_calls`,
+ * Tables the sink writes: `otlp_in` (OTLP/JSON trace documents, one per line: the span ledger,
+ * ddl/otlp-in.ts), `ai_calls_in_v2` (one row per call; its views fill `ai_calls`,
  * `ai_attempts` and most of `otel_traces`) and `otel_traces`. Batches for the other tables come only
  * from spools of earlier releases, and replay into them as they were written: `ai_calls_in`
  * (migration 5's layout), and `ai_calls` and `ai_attempts` (before `ai_calls_in`).
  */
-export type SinkTable = 'ai_calls_in_v2' | 'ai_calls_in' | 'ai_calls' | 'ai_attempts' | 'otel_traces';
-export const SINK_TABLES: readonly SinkTable[] = ['ai_calls_in_v2', 'ai_calls_in', 'ai_calls', 'ai_attempts', 'otel_traces'];
+export type SinkTable = 'otlp_in' | 'ai_calls_in_v2' | 'ai_calls_in' | 'ai_calls' | 'ai_attempts' | 'otel_traces';
+export const SINK_TABLES: readonly SinkTable[] = ['otlp_in', 'ai_calls_in_v2', 'ai_calls_in', 'ai_calls', 'ai_attempts', 'otel_traces'];
 
 /**
  * How a batch's rows are written: JSONEachRow (one object per row, the default when a batch names

@@ -3,6 +3,7 @@ import type { ClickHouseClient, ClickHouseSettings as ServerSettings } from '@cl
 import { aiCallsInColumnNames } from '../ddl/ai-calls-in.js';
 import { aiCallsInV2ColumnNames } from '../ddl/ai-calls-in-v2.js';
 import { type DdlContext, qualified, quoteIdent } from '../ddl/context.js';
+import { OTLP_IN, OTLP_IN_SETTINGS } from '../ddl/otlp-in.js';
 import type { Batch } from './batch.js';
 
 /** The column list of a JSONCompactEachRow or RowBinary insert, by table (only the `ai_calls_in` tables are written so). */
@@ -45,11 +46,7 @@ export function makeInserter(client: ClickHouseClient, ctx: DdlContext, opts: { 
         insert_deduplicate: 1,
         insert_deduplication_token: batch.token,
         deduplicate_blocks_in_dependent_materialized_views: 1,
-        // ai_calls_in's tuples are positional arrays; a column the server lacks (a sidecar newer
-        // than the schema) fails the insert (the batch waits in the spool) instead of vanishing:
-        // a JSONEachRow key it does not know, or a name in a JSONCompactEachRow column list.
-        input_format_json_named_tuples_as_objects: 0,
-        input_format_skip_unknown_fields: 0,
+        ...(batch.table === OTLP_IN ? OTLP_IN_SETTINGS : STRICT_ROWS),
       },
     });
     res.stream.resume();
@@ -60,3 +57,11 @@ export function makeInserter(client: ClickHouseClient, ctx: DdlContext, opts: { 
     });
   };
 }
+
+/**
+ * Row batches: ai_calls_in's tuples are positional arrays; a column the server lacks (a sidecar
+ * newer than the schema) fails the insert (the batch waits in the spool) instead of vanishing: a
+ * JSONEachRow key it does not know, or a name in a JSONCompactEachRow column list. OTLP documents
+ * (`otlp_in`) read objects into named tuples and skip the OTLP fields the table leaves out.
+ */
+const STRICT_ROWS = { input_format_json_named_tuples_as_objects: 0, input_format_skip_unknown_fields: 0 } as const;
