@@ -82,11 +82,12 @@ export async function startDiscardClickHouse(opts: DiscardOptions = {}): Promise
     let rows = 0;
     let bytes = 0;
     // RowBinary rows have no delimiter: the body is read whole, then row by row.
-    const keep: Buffer[] | null = binary || (countSpans && table === 'ai_calls_in_v2') ? [] : null;
+    const otlp = table === 'otlp_in';
+    const keep: Buffer[] | null = binary || otlp || (countSpans && table === 'ai_calls_in_v2') ? [] : null;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       keep?.push(chunk);
-      if (!binary) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
+      if (!binary && !otlp) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
     });
     req.on('end', () => {
       if (binary) {
@@ -102,7 +103,8 @@ export async function startDiscardClickHouse(opts: DiscardOptions = {}): Promise
           res.end(`Code: 33. DB::Exception: ${(err as Error).message}\n`);
           return;
         }
-      } else if (keep !== null) {
+      } else if (otlp) rows = countOtlpCalls(Buffer.concat(keep as Buffer[]));
+      else if (keep !== null) {
         for (const line of Buffer.concat(keep).toString('utf8').split('\n')) if (line !== '') totals.carriedSpans += carried(line);
       }
       totals.inserts++;
@@ -131,4 +133,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const s = await startDiscardClickHouse({ countSpans: !process.argv.includes('--rows-only') });
   process.stdout.write(`${JSON.stringify({ msg: 'discard clickhouse ready', url: s.url })}\n`);
   process.once('SIGTERM', () => void s.close().then(() => process.exit(0)));
+}
+
+const SERVER_KIND = Buffer.from('"kind":2,');
+
+/**
+ * The calls in a batch of OTLP/JSON documents (`otlp_in`): its SERVER spans, each one ledger row.
+ * Counted by the span kind's bytes as the sidecar's encoder writes them (a string value cannot hold
+ * them unescaped); a unit test holds the count to a JSON parse of real batches.
+ */
+export function countOtlpCalls(body: Buffer): number {
+  let n = 0;
+  for (let i = body.indexOf(SERVER_KIND); i >= 0; i = body.indexOf(SERVER_KIND, i + SERVER_KIND.length)) n++;
+  return n;
 }

@@ -28,8 +28,11 @@ export async function ledgerRows(url: string): Promise<number> {
   return Number(text);
 }
 
-/** `ai_calls_in_v2` rows the discarding endpoint has taken so far. */
+/**
+ * Ledger rows the discarding endpoint has taken so far: calls in `otlp_in` documents (the span
+ * ledger) plus `ai_calls_in_v2` rows (the row path, and calls the span ledger missed).
+ */
 export async function discardRows(url: string): Promise<number> {
   const totals = (await (await fetch(`${url}/totals`)).json()) as DiscardTotals;
-  return totals.rows.ai_calls_in_v2 ?? 0;
+  return (totals.rows.otlp_in ?? 0) + (totals.rows.ai_calls_in_v2 ?? 0);
 }

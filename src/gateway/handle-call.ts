@@ -1,7 +1,6 @@
 import type { CallRecord, Operation } from '../core/call-record.js';
 import { monoMs, monoToEpoch, toMicros } from '../core/clock.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
-import { newCallId } from '../core/ids.js';
 import { type Usage, sumUsage } from '../core/usage.js';
 import type { Config } from '../config/types.js';
 import type { CallStart } from '../telemetry/recorder-types.js';
@@ -89,6 +88,7 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
       model: requestedModel || undefined,
     });
     featureName = feature.name;
+    handle.setFeature(featureName);
     route = resolveRoute({ config, feature, model: requestedModel || undefined });
     outcome = await runRoute({
       deps,
@@ -126,7 +126,7 @@ export async function handleCall(deps: GatewayDeps, config: Config, call: Incomi
   const committed = call.responder.committed;
   const status = error ? (committed ? 200 : error.status) : 200;
   const record: CallRecord = {
-    callId: newCallId(),
+    callId: handle.callId,
     // The SERVER span's start, not a second conversion: monoToEpoch reads Date.now(), whose
     // millisecond steps would set the span's start and duration up to 1 ms apart from the record's.
     startedAtMs: start.startedAtMs,

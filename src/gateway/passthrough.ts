@@ -1,7 +1,6 @@
 import type { CallRecord } from '../core/call-record.js';
 import { epochMs, monoMs, monoToEpoch, toMicros } from '../core/clock.js';
 import { GatewayError } from '../core/errors.js';
-import { newCallId } from '../core/ids.js';
 import type { Config, Target } from '../config/types.js';
 import type { AttemptHandle, CallHandle } from '../telemetry/recorder-types.js';
 import type { GatewayDeps } from './deps.js';
@@ -51,6 +50,7 @@ export function planPassthrough(
       model: undefined,
     });
     featureName = feature.name;
+    call.setFeature(featureName);
     const target = feature.targets.find((t) => t.provider.protocol === 'openai');
     if (!target) {
       throw new GatewayError({
@@ -148,7 +148,7 @@ function endCall(
   const latencyMs = toMicros(elapsedMs);
   const failed = !!error || (status ?? 0) >= 400;
   call.end({
-    callId: newCallId(),
+    callId: call.callId,
     startedAtMs,
     traceId: call.traceId,
     spanId: call.spanId,

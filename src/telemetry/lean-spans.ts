@@ -9,7 +9,15 @@ import { type LeanEndedSpan, writeLeanSpan } from './lean-otlp/encode-lean-span.
 import type { LeanBatchSpanProcessor } from './lean-otlp/lean-span-processor.js';
 import type { AttemptHandle, AttemptStart, CallHandle, CallStart } from './recorder-types.js';
 import * as S from './semconv.js';
-import { type AttributeWriter, AttributesObjectWriter, writeAttemptAttributes, writeCallAttributes } from './span-attributes.js';
+import {
+  type AttributeWriter,
+  AttributesObjectWriter,
+  type LedgerIds,
+  writeAttemptAttributes,
+  writeCallAttributes,
+} from './span-attributes.js';
+import type { SpanLedger } from './span-ledger.js';
+import { newCallId } from '../core/ids.js';
 
 /**
  * The lean span path (SWITCHYARD_SPANS=lean): no SDK Span objects on the request path. A call
@@ -34,13 +42,22 @@ export interface LeanSpanOutput {
   spanSinks: readonly EndedSpanSink[];
   /** Processors fed ReadableSpan-shaped objects at span end (onEnd only). */
   processors: readonly SpanProcessor[];
+  /**
+   * The span ledger (span-ledger.ts): every call's spans, sampled or not, with the ledger's
+   * attributes (span-attributes.ts `LedgerIds`). Undefined: the sinks take the records as rows.
+   */
+  ledger: SpanLedger | undefined;
   /** Whether any of the above is there: otherwise ended spans are not emitted. */
   exporting: boolean;
 }
 
 /** A LeanSpanOutput, with `exporting` worked out. */
-export function leanSpanOutput(o: Omit<LeanSpanOutput, 'exporting'>): LeanSpanOutput {
-  return { ...o, exporting: o.batcher !== undefined || o.spanSinks.length > 0 || o.processors.length > 0 };
+export function leanSpanOutput(o: Omit<LeanSpanOutput, 'exporting' | 'ledger'> & { ledger?: SpanLedger }): LeanSpanOutput {
+  return {
+    ...o,
+    ledger: o.ledger,
+    exporting: o.batcher !== undefined || o.spanSinks.length > 0 || o.processors.length > 0 || o.ledger !== undefined,
+  };
 }
 
 /** What a lean call needs from its recorder. */
@@ -193,9 +210,13 @@ class SpanNames {
 const CALL_NAMES = new SpanNames();
 const ATTEMPT_NAMES = new SpanNames();
 
-export class LeanCallSpan implements CallHandle, LeanEndedSpan {
+export class LeanCallSpan implements CallHandle, LeanEndedSpan, LedgerIds {
   readonly traceId: string;
   readonly spanId: string;
+  readonly callId: string;
+  feature = '';
+  /** An attempt span the ledger did not get: the call's record goes to it instead (`missed`). */
+  ledgerMissed = false;
   readonly sampled: boolean;
   readonly traceStateObject: TraceState | undefined;
   readonly traceState: string | undefined;
@@ -238,7 +259,12 @@ export class LeanCallSpan implements CallHandle, LeanEndedSpan {
     this.path = stripQuery(start.path);
     this.name = CALL_NAMES.name(start.method, this.path);
     this.startMs = start.startedAtMs;
+    this.callId = newCallId(start.startedAtMs);
     host.openSpans++;
+  }
+
+  setFeature(name: string): void {
+    this.feature = name;
   }
 
   get kind(): SpanKind {
@@ -255,7 +281,7 @@ export class LeanCallSpan implements CallHandle, LeanEndedSpan {
   }
 
   writeAttributes(w: AttributeWriter): void {
-    writeCallAttributes(w, this.method, this.path, this.record as CallRecord, this.host.captureContent);
+    writeCallAttributes(w, this.method, this.path, this.record as CallRecord, this.host.captureContent, this.out.ledger !== undefined);
   }
 
   startAttempt(start: AttemptStart): AttemptHandle {
@@ -266,16 +292,19 @@ export class LeanCallSpan implements CallHandle, LeanEndedSpan {
     if (this.ended) return;
     this.ended = true;
     this.host.openSpans--;
-    if (this.sampled && this.out.exporting) {
+    const ledger = this.out.ledger;
+    if ((this.sampled || ledger !== undefined) && this.out.exporting) {
       try {
         this.record = record;
         this.endMs = record.startedAtMs + record.latencyMs;
         this.errorMessage = record.outcome === 'error' ? (record.errorType ?? S.OUTCOME_ERROR) : undefined;
-        emit(this.out, this);
+        emit(this.out, this, this.sampled, true);
       } catch (err) {
+        this.ledgerMissed = true;
         diag.warn(`lean span: cannot record SERVER span: ${(err as Error).message}`);
       }
     }
+    if (ledger !== undefined && this.ledgerMissed) ledger.missed(record);
     this.host.deliver(record);
   }
 }
@@ -303,6 +332,9 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
 
   get traceId(): string {
     return this.call.traceId;
+  }
+  get sampled(): boolean {
+    return this.call.sampled;
   }
   get parentSpanId(): string {
     return this.call.spanId;
@@ -336,7 +368,8 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
   }
 
   writeAttributes(w: AttributeWriter): void {
-    writeAttemptAttributes(w, this.start, this.record as AttemptRecord);
+    const call = this.call;
+    writeAttemptAttributes(w, this.start, this.record as AttemptRecord, call.out.ledger !== undefined ? call : undefined);
   }
 
   end(record: AttemptRecord): void {
@@ -344,14 +377,15 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
     this.ended = true;
     this.host.openSpans--;
     const call = this.call;
-    if (!call.sampled || !call.out.exporting) return;
+    if (!(call.sampled || call.out.ledger !== undefined) || !call.out.exporting) return;
     try {
       this.record = record;
       this.name = ATTEMPT_NAMES.name(this.start.operation, this.start.model);
       this.endMs = record.startedAtMs + record.durationMs;
       this.errorMessage = record.outcome === 'error' ? (record.errorType ?? S.OUTCOME_ERROR) : undefined;
-      emit(call.out, this);
+      emit(call.out, this, call.sampled, false);
     } catch (err) {
+      call.ledgerMissed = true;
       diag.warn(`lean span: cannot record CLIENT span: ${(err as Error).message}`);
     }
   }
@@ -360,11 +394,18 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
 // --- Emitting ------------------------------------------------------------------------------------
 
 /**
- * Hands an ended span to every output. The OTLP JSON is encoded first: if that throws (a record
- * of an unexpected shape), the span goes nowhere, as before.
+ * Hands an ended span to every output: a sampled one to all of them, an unsampled one to the span
+ * ledger only. The OTLP JSON is encoded first: if that throws (a record of an unexpected shape),
+ * the span goes nowhere, as before (and its call's record goes to the ledger as a row). The ledger
+ * copies the batcher's bytes when the batcher took the span, and encodes it itself otherwise.
  */
-function emit(out: LeanSpanOutput, span: LeanEndedSpan): void {
-  if (out.batcher !== undefined) out.batcher.enqueue(out.resource, LEAN_SCOPE, writeLeanSpan, span);
+function emit(out: LeanSpanOutput, span: LeanEndedSpan, sampled: boolean, call: boolean): void {
+  const ledger = out.ledger;
+  const batcher = out.batcher;
+  if (sampled && batcher !== undefined && batcher.enqueue(out.resource, LEAN_SCOPE, writeLeanSpan, span)) {
+    ledger?.copy(out.resource, LEAN_SCOPE, batcher.lastSpan.bytes, batcher.lastSpan.from, batcher.lastSpan.to, call);
+  } else ledger?.encode(out.resource, LEAN_SCOPE, writeLeanSpan, span, call);
+  if (!sampled) return;
   for (const sink of out.spanSinks) {
     try {
       sink.writeSpan(span);

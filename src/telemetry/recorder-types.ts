@@ -38,6 +38,10 @@ export interface AttemptHandle {
 export interface CallHandle {
   readonly traceId: string;
   readonly spanId: string;
+  /** The call's id (UUIDv7 of its start): the record's `callId`. */
+  readonly callId: string;
+  /** The feature, once known (the span ledger puts it on the call's attempt spans). */
+  setFeature(name: string): void;
   startAttempt(start: AttemptStart): AttemptHandle;
   /** Ends the SERVER span, records metrics and hands the record to the sinks. */
   end(record: CallRecord): void;

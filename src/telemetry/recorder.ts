@@ -14,6 +14,7 @@ import {
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { AttemptRecord, CallRecord, CallSink, SinkHealth } from '../core/call-record.js';
+import { newCallId } from '../core/ids.js';
 import type { CallHistograms } from './call-histograms.js';
 import { LeanCallSpan, type LeanSpanOutput } from './lean-spans.js';
 import { type CallMetrics, createCallMetrics } from './metrics.js';
@@ -116,6 +117,7 @@ function stripQuery(path: string): string {
 class CallSpan implements CallHandle {
   readonly traceId: string;
   readonly spanId: string;
+  readonly callId: string;
   private readonly recorder: Recorder;
   private readonly span: Span;
   private readonly method: string;
@@ -136,8 +138,11 @@ class CallSpan implements CallHandle {
     const sc = this.span.spanContext();
     this.traceId = sc.traceId;
     this.spanId = sc.spanId;
+    this.callId = newCallId(start.startedAtMs);
     recorder.openSpans++;
   }
+
+  setFeature(_name: string): void {}
 
   startAttempt(start: AttemptStart): AttemptHandle {
     if (this.context === undefined) this.context = trace.setSpan(ROOT_CONTEXT, this.span);

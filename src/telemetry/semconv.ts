@@ -75,6 +75,10 @@ export const ATTR_SWITCHYARD_FINAL_PROVIDER = 'switchyard.final.provider';
 export const ATTR_SWITCHYARD_FINAL_MODEL = 'switchyard.final.model';
 export const ATTR_SWITCHYARD_USAGE_INPUT_TOKENS = 'switchyard.usage.input_tokens';
 export const ATTR_SWITCHYARD_USAGE_OUTPUT_TOKENS = 'switchyard.usage.output_tokens';
+/** The span ledger's (see span-attributes.ts `LedgerIds`): the call's cache and reasoning tokens. */
+export const ATTR_SWITCHYARD_USAGE_CACHE_READ_INPUT_TOKENS = 'switchyard.usage.cache_read.input_tokens';
+export const ATTR_SWITCHYARD_USAGE_CACHE_CREATION_INPUT_TOKENS = 'switchyard.usage.cache_creation.input_tokens';
+export const ATTR_SWITCHYARD_USAGE_REASONING_OUTPUT_TOKENS = 'switchyard.usage.reasoning.output_tokens';
 export const ATTR_SWITCHYARD_COST_USD = 'switchyard.cost.usd';
 export const ATTR_SWITCHYARD_OVERHEAD_MS = 'switchyard.overhead_ms';
 export const ATTR_SWITCHYARD_TIME_TO_FIRST_CHUNK_MS = 'switchyard.time_to_first_chunk_ms';

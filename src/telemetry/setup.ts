@@ -15,6 +15,7 @@ import { type LeanSpanOutput, leanSpanOutput, samplerFromEnv } from './lean-span
 import { type CallHistograms, NOOP_CALL_HISTOGRAMS, createCallHistograms } from './call-histograms.js';
 import { createRecorder, type SwitchyardRecorder } from './recorder.js';
 import { buildResource } from './resource.js';
+import { takeSpanLedger } from './span-ledger.js';
 import { resourceInfo } from './resource-info.js';
 
 export interface TelemetrySettings {
@@ -103,12 +104,14 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
         spanProcessors.push(batcher);
       } else spanProcessors.push(otlpSpanProcessor(tracesUrl, settings));
     }
+    // The span ledger: a span sink that takes the ledger as spans gets every call's spans as OTLP
+    // JSON (span-ledger.ts) instead of ended spans and records.
     leanSpans = leanSpanOutput({
       resource,
       sampler: samplerFromEnv(),
       batcher,
-      spanSinks: settings.spanSinks ?? [],
       processors: spanProcessors.filter((p) => p !== batcher),
+      ...takeSpanLedger(settings.spanSinks ?? []),
     });
   } else {
     for (const sink of settings.spanSinks ?? []) spanProcessors.push(new BatchSpanProcessor(sink.spanExporter));
@@ -146,7 +149,7 @@ async function start(settings: TelemetrySettings): Promise<Telemetry> {
 
   const recorder = globalRecorder(settings, histograms, leanSpans);
   // Lean spans reach span sinks without a processor: flushing and stopping them is done here.
-  const leanSinks = leanSpans !== undefined ? leanSpans.spanSinks : [];
+  const leanSinks = leanSpans !== undefined ? (settings.spanSinks ?? []) : [];
 
   let stopped = false;
   return {

@@ -18,8 +18,27 @@ export interface AttributeWriter {
   attr(key: string, value: AttributeValue | null | undefined): void;
 }
 
+/**
+ * With the span ledger (ClickHouse builds `ai_calls` and `ai_attempts` from the spans,
+ * sinks/clickhouse/ddl/otlp-in.ts), the spans carry what the ledger needs beyond the list below,
+ * after it: the SERVER span its call's cache and reasoning tokens, a CLIENT span its call's id and
+ * feature (an attempt's span may reach ClickHouse in another batch than its call's). Without it the
+ * lists stay as migration 6 froze them (the `ai_calls_in_v2` views rebuild spans by position).
+ */
+export interface LedgerIds {
+  readonly callId: string;
+  readonly feature: string;
+}
+
 /** The SERVER span's attributes, in order (both span paths write them through this list). */
-export function writeCallAttributes(w: AttributeWriter, method: string, path: string, r: CallRecord, captureContent: boolean): void {
+export function writeCallAttributes(
+  w: AttributeWriter,
+  method: string,
+  path: string,
+  r: CallRecord,
+  captureContent: boolean,
+  ledger = false,
+): void {
   w.attr(S.ATTR_HTTP_REQUEST_METHOD, method);
   w.attr(S.ATTR_URL_PATH, path);
   w.attr(S.ATTR_SWITCHYARD_CALL_ID, r.callId);
@@ -46,10 +65,16 @@ export function writeCallAttributes(w: AttributeWriter, method: string, path: st
   w.attr(S.ATTR_SWITCHYARD_CONTENT_INPUT, content?.input);
   w.attr(S.ATTR_SWITCHYARD_CONTENT_OUTPUT, content?.output);
   w.attr(S.ATTR_ERROR_TYPE, r.outcome === 'error' ? r.errorType : undefined);
+  if (ledger) {
+    const u = r.usage;
+    w.attr(S.ATTR_SWITCHYARD_USAGE_CACHE_READ_INPUT_TOKENS, u.cacheReadTokens);
+    w.attr(S.ATTR_SWITCHYARD_USAGE_CACHE_CREATION_INPUT_TOKENS, u.cacheWriteTokens);
+    w.attr(S.ATTR_SWITCHYARD_USAGE_REASONING_OUTPUT_TOKENS, u.reasoningTokens);
+  }
 }
 
 /** The CLIENT span's attributes, in order (both span paths write them through this list). */
-export function writeAttemptAttributes(w: AttributeWriter, start: AttemptStart, r: AttemptRecord): void {
+export function writeAttemptAttributes(w: AttributeWriter, start: AttemptStart, r: AttemptRecord, ledger?: LedgerIds): void {
   w.attr(S.ATTR_GEN_AI_OPERATION_NAME, start.operation);
   w.attr(S.ATTR_GEN_AI_PROVIDER_NAME, start.providerName);
   w.attr(S.ATTR_GEN_AI_REQUEST_MODEL, start.model);
@@ -74,6 +99,10 @@ export function writeAttemptAttributes(w: AttributeWriter, start: AttemptStart, 
   w.attr(S.ATTR_HTTP_RESPONSE_STATUS_CODE, r.httpStatus);
   w.attr(S.ATTR_SWITCHYARD_COST_USD, r.costUsd);
   w.attr(S.ATTR_ERROR_TYPE, r.outcome === 'error' ? r.errorType : undefined);
+  if (ledger !== undefined) {
+    w.attr(S.ATTR_SWITCHYARD_CALL_ID, ledger.callId);
+    w.attr(S.ATTR_SWITCHYARD_FEATURE, ledger.feature);
+  }
 }
 
 /** `path.join('>')`, without building a new string for the usual path of one target. */

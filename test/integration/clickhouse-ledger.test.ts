@@ -45,10 +45,10 @@ for (const kind of BACKENDS) {
       const first = await migrate(client, { database: 'mig_check' });
       assert.deepEqual(
         first.applied.map((m) => m.version),
-        [1, 2, 3, 4, 5, 6],
+        [1, 2, 3, 4, 5, 6, 7],
       );
       const second = await migrate(client, { database: 'mig_check' });
-      assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6] });
+      assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6, 7] });
       const recorded = await rows<{ version: number; name: string }>(
         client,
         'SELECT version, name FROM mig_check.schema_migrations FINAL ORDER BY version',
@@ -60,6 +60,7 @@ for (const kind of BACKENDS) {
         { version: 4, name: 'create_ai_calls_hourly' },
         { version: 5, name: 'create_ai_calls_in' },
         { version: 6, name: 'create_ai_calls_in_v2' },
+        { version: 7, name: 'create_otlp_in' },
       ]);
       const tables = await rows<{ name: string }>(client, "SELECT name FROM system.tables WHERE database = 'mig_check' ORDER BY name");
       assert.deepEqual(
@@ -80,6 +81,12 @@ for (const kind of BACKENDS) {
           'otel_traces',
           'otel_traces_trace_id_ts',
           'otel_traces_trace_id_ts_mv',
+          'otlp_in',
+          'otlp_in_attempts_mv',
+          'otlp_in_calls_mv',
+          'otlp_in_spans',
+          'otlp_in_spans_mv',
+          'otlp_in_traces_mv',
           'schema_migrations',
         ],
       );

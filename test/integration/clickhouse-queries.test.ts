@@ -149,7 +149,7 @@ for (const kind of BACKENDS) {
       const r = await cli(runMigrate, backend.cliFlags);
       assert.equal(r.err, '');
       assert.equal(r.code, 0);
-      assert.match(r.out, /: database switchyard is at version 6 \(0 applied now, 6 already\)\n$/);
+      assert.match(r.out, /: database switchyard is at version 7 \(0 applied now, 7 already\)\n$/);
     });
 
     test('switchyard cost --by feature: table, csv and json', async () => {

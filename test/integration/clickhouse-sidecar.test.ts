@@ -25,8 +25,9 @@ const fixtureReply = (name: string, chunkSize?: number): Reply => {
   return { kind: 'bytes', status: 200, contentType: f.contentType, body: f.body, ...(chunkSize ? { chunkSize } : {}) };
 };
 
-for (const kind of BACKENDS) {
-  describe(`sidecar traffic into ClickHouse (${kind})`, () => {
+// `spans`: the ledger from the spans (otlp_in's views); `rows`: one ai_calls_in_v2 row per call.
+for (const [kind, source] of BACKENDS.flatMap((k) => (['spans', 'rows'] as const).map((s) => [k, s] as const))) {
+  describe(`sidecar traffic into ClickHouse (${kind}, ledger from ${source})`, () => {
     let backend: TestBackend;
     let client: ClickHouseClient;
     let sink: ClickHouseSink;
@@ -40,10 +41,13 @@ for (const kind of BACKENDS) {
       backend = await startBackend(kind);
       client = await backend.client();
       spoolDir = mkdtempSync(join(tmpdir(), 'switchyard-spool-'));
-      sink = await createClickHouseSink(parseClickHouseSettings({ ...backend.connection, spool: { dir: spoolDir } }), {
-        log: () => {},
-        env: {},
-      });
+      sink = await createClickHouseSink(
+        parseClickHouseSettings({ ...backend.connection, spool: { dir: spoolDir }, ledger_source: source }),
+        {
+          log: () => {},
+          env: {},
+        },
+      );
       primary = await startMockUpstream();
       backup = await startMockUpstream();
       sc = await startSidecar({
@@ -97,6 +101,7 @@ for (const kind of BACKENDS) {
         ],
       );
 
+      assert.equal(sink.health().ledger, source);
       const ledger = await (
         await client.query({ query: 'SELECT * FROM switchyard.ai_calls ORDER BY ts, call_id', format: 'JSONEachRow' })
       ).json();

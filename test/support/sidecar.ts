@@ -1,3 +1,4 @@
+import { takeSpanLedger } from '../../src/telemetry/span-ledger.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +98,7 @@ export async function startSidecar(opts: StartTestSidecarOptions): Promise<TestS
   const spanSinks = opts.spanSinks ?? [];
   if (!lean) for (const sink of spanSinks) processors.push(new SimpleSpanProcessor(sink.spanExporter));
   const leanSpans = lean
-    ? leanSpanOutput({ resource, sampler: samplerFromEnv(), batcher, spanSinks, processors: [...processors] })
+    ? leanSpanOutput({ resource, sampler: samplerFromEnv(), batcher, processors: [...processors], ...takeSpanLedger(spanSinks) })
     : undefined;
   if (batcher) processors.push(batcher);
   if (opts.otlpUrl && !lean) processors.push(new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${opts.otlpUrl}/v1/traces` })));

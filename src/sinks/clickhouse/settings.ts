@@ -58,6 +58,14 @@ export const clickHouseSettingsSchema = z
      * embedded chDB (its connection hook reads an insert's body as UTF-8 text).
      */
     insert_format: z.enum(['auto', 'RowBinary', 'JSONCompactEachRow']).default('auto'),
+    /**
+     * Where the ledger's rows come from. `spans` (default): the sidecar sends every call's spans
+     * as OTLP/JSON (the bytes its OTLP exporter already built, for sampled calls) to `otlp_in`,
+     * whose views write `ai_calls`, `ai_attempts` and `otel_traces` (migration 7). `rows`: it
+     * builds one `ai_calls_in_v2` row per call (the layout before migration 7). With
+     * SWITCHYARD_SPANS=sdk or OTEL_SDK_DISABLED the sidecar always writes rows.
+     */
+    ledger_source: z.enum(['spans', 'rows']).default('spans'),
     batch: clickHouseBatchSchema,
     spool: clickHouseSpoolSchema,
   })

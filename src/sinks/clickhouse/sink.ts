@@ -13,7 +13,9 @@ import { makeInserter } from './pipeline/insert-batch.js';
 import { RecordBuffer } from './pipeline/record-buffer.js';
 import { SpanViews } from './pipeline/span-views.js';
 import { AI_CALLS_IN_V2 } from './ddl/ai-calls-in-v2.js';
+import { OtlpLedger } from './pipeline/otlp-ledger.js';
 import { Spool } from './pipeline/spool.js';
+import type { SpanLedgerSource } from '../../telemetry/span-ledger.js';
 import { writeAiCallInBinaryRow } from './rows/ai-call-in-binary.js';
 import { type AiCallInSpans, viewKeysMatch, writeAiCallInRow } from './rows/ai-call-in-row.js';
 import { writeEndedSpanRow } from './rows/ended-span-row.js';
@@ -35,9 +37,10 @@ import { type ClickHouseTarget, resolveTarget } from './target.js';
  * (auto_migrate) before the first insert, not at start, so a sidecar starts fine while ClickHouse is
  * down and its records wait in the spool.
  */
-export interface ClickHouseSink extends CallSink, EndedSpanSink {
+export interface ClickHouseSink extends CallSink, EndedSpanSink, SpanLedgerSource {
   /** `spansByViews`: spans that went out inside `ai_calls_in_v2` rows (the views wrote their rows). */
-  health(): SinkHealth & { rejectedRows: number; spansByViews: number; target: string };
+  /** `ledger`: where the ledger rows come from (`spans` once the lean span path took the span ledger). */
+  health(): SinkHealth & { rejectedRows: number; spansByViews: number; target: string; ledger: 'spans' | 'rows' };
 }
 
 export interface ClickHouseSinkOptions {
@@ -167,7 +170,12 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
       tracesOut.flush();
     },
   });
+  // The span ledger (`ledger_source: spans`), once the lean span path takes it: every call's spans
+  // as OTLP documents into `otlp_in`, whose views write ai_calls, ai_attempts and otel_traces; the
+  // records then only take the row path when the ledger missed one of their spans.
+  let ledger: OtlpLedger | null = null;
   const sealAll = () => {
+    ledger?.seal();
     calls.seal();
     views.release(queueSpan);
     spans.seal();
@@ -175,6 +183,20 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
 
   const sink: ClickHouseSink = {
     name: 'clickhouse',
+    attachSpanLedger() {
+      if (settings.ledger_source !== 'spans' || closed) return null;
+      ledger ??= new OtlpLedger({
+        limits,
+        maxDelayMs: settings.batch.max_delay_ms,
+        nextSeq,
+        runId,
+        submit,
+        bodies,
+        missed: (record) => calls.add(record),
+      });
+      opts.log('clickhouse sink: the ledger comes from the spans (otlp_in)');
+      return ledger;
+    },
     spanExporter: new ClickHouseSpanExporter({
       add: (span) => {
         if (closed) droppedOnWrite++;
@@ -191,7 +213,8 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
         droppedOnWrite++;
         return;
       }
-      calls.add(record);
+      // With the span ledger the record's spans carry it (a missed one comes back through `missed`).
+      if (ledger === null) calls.add(record);
     },
     async flush() {
       sealAll();
@@ -200,25 +223,34 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
     async close() {
       if (closed) return;
       closed = true;
+      ledger?.close();
       sealAll();
       await delivery.close(settings.request_timeout_ms);
       await client?.close().catch(() => undefined);
     },
     health() {
       const queued =
-        delivery.pendingRows + calls.rows + spans.rows + views.parked + callsOut.rows + (callsBinOut?.rows ?? 0) + tracesOut.rows;
+        delivery.pendingRows +
+        calls.rows +
+        spans.rows +
+        views.parked +
+        callsOut.rows +
+        (callsBinOut?.rows ?? 0) +
+        tracesOut.rows +
+        (ledger?.rows ?? 0);
       const degraded = delivery.failing || spool.size > 0;
       return {
         name: 'clickhouse',
         state: degraded ? 'degraded' : 'ok',
         queued,
         spooled: spool.rows,
-        spoolDroppedTotal: spool.droppedRows + droppedOnWrite,
+        spoolDroppedTotal: spool.droppedRows + droppedOnWrite + (ledger?.dropped ?? 0),
         lastError: delivery.lastError,
         lastErrorAt: delivery.lastErrorAt,
         rejectedRows: delivery.rejectedRows,
         spansByViews,
         target: target.label,
+        ledger: ledger === null ? 'rows' : 'spans',
       };
     },
   };

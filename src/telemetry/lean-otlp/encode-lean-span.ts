@@ -8,6 +8,8 @@ import { OtlpAttributeBytes } from './otlp-attribute-bytes.js';
 
 /** What the lean span path knows of an ended span beyond EndedSpan (lean-spans.ts). */
 export interface LeanEndedSpan extends EndedSpan {
+  /** False only for the span ledger's spans of unsampled calls (their W3C flags say so). */
+  readonly sampled: boolean;
   readonly parentFlags: number;
   readonly parentRemote: boolean;
   readonly traceStateObject: TraceState | undefined;
@@ -55,12 +57,12 @@ export function writeLeanSpan(w: SpanBytes, s: LeanEndedSpan): void {
   s.writeAttributes(attributes);
   // The end of the attributes array, the fields after it and the flags, in as few pieces as can be.
   const owed = attributes.finish() ? 1 : 0;
-  const remote = s.parentRemote ? 1 : 0;
-  if (s.errorMessage === undefined) w.bytes(TAIL_OK[owed * 2 + remote] as Uint8Array);
+  const flags = (s.sampled ? 0 : 2) + (s.parentRemote ? 1 : 0);
+  if (s.errorMessage === undefined) w.bytes(TAIL_OK[owed * 4 + flags] as Uint8Array);
   else {
     w.bytes(AFTER_ATTRIBUTES_ERROR[owed] as Uint8Array);
     w.string(s.errorMessage);
-    w.bytes(TAIL_ERROR[remote] as Uint8Array);
+    w.bytes(TAIL_ERROR[flags] as Uint8Array);
   }
 }
 
@@ -111,12 +113,13 @@ const QUOTE = 0x22;
 const TRACE_STATE = utf8('","traceState":');
 const AFTER_ATTRIBUTES = ',"droppedAttributesCount":0,"events":[],"droppedEventsCount":0,"status":{"code":';
 const LINKS = (flags: number) => `,"links":[],"droppedLinksCount":0,"flags":${flags}}`;
-const FLAGS = [SAMPLED | HAS_IS_REMOTE, SAMPLED | HAS_IS_REMOTE | IS_REMOTE];
+/** By 2 × (not sampled) + (remote parent). */
+const FLAGS = [SAMPLED | HAS_IS_REMOTE, SAMPLED | HAS_IS_REMOTE | IS_REMOTE, HAS_IS_REMOTE, HAS_IS_REMOTE | IS_REMOTE];
 const CLOSE = [']', '}}]'];
-/** By 2 × (attributes written) + (remote parent). */
+/** By 4 × (attributes written) + the FLAGS index. */
 const TAIL_OK = [0, 1].flatMap((owed) =>
   FLAGS.map((flags) => utf8(`${CLOSE[owed]}${AFTER_ATTRIBUTES}${SpanStatusCode.UNSET}}${LINKS(flags)}`)),
 );
-/** By (attributes written), then the message, then by (remote parent). */
+/** By (attributes written), then the message, then by the FLAGS index. */
 const AFTER_ATTRIBUTES_ERROR = CLOSE.map((close) => utf8(`${close}${AFTER_ATTRIBUTES}${SpanStatusCode.ERROR},"message":`));
 const TAIL_ERROR = FLAGS.map((flags) => utf8(`}${LINKS(flags)}`));

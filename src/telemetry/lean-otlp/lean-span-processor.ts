@@ -69,15 +69,22 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   }
 
   /**
+   * Where the span `enqueue` queued last was written: `bytes[from, to)` is its OTLP/JSON object,
+   * valid until the next call into this processor (the span ledger copies it at once).
+   */
+  readonly lastSpan: { bytes: Buffer; from: number; to: number } = { bytes: Buffer.alloc(0), from: 0, to: 0 };
+
+  /**
    * Queues one span: `encode` writes its OTLP/JSON span object straight into the buffer of the
    * batch it will go out in. Same queue bound, drop counting and batching as onEnd. If `encode`
-   * throws, nothing is queued and the error is thrown on.
+   * throws, nothing is queued and the error is thrown on. False: not queued (stopped, or the queue
+   * is full and the span was dropped).
    */
-  enqueue<T>(resource: Resource, scope: ReadableSpan['instrumentationScope'], encode: (w: SpanBytes, span: T) => void, span: T): void {
-    if (this.stopped) return;
+  enqueue<T>(resource: Resource, scope: ReadableSpan['instrumentationScope'], encode: (w: SpanBytes, span: T) => void, span: T): boolean {
+    if (this.stopped) return false;
     if (this.queued >= this.o.maxQueueSize) {
       this.drop();
-      return;
+      return false;
     }
     if (this.droppedInBurst > 0) {
       this.warn('span queue was full: spans dropped', { dropped: this.droppedInBurst, dropped_total: this.dropped });
@@ -91,8 +98,12 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
     const n = chunk.ends.length;
     const w = this.writer;
     w.reset(chunk.bytes, n === 0 ? chunk.start : (chunk.ends[n - 1] as number));
+    let from = w.pos;
     try {
-      if (n > 0) w.byte(COMMA);
+      if (n > 0) {
+        w.byte(COMMA);
+        from++;
+      }
       encode(w, span);
     } catch (err) {
       // What was written past the last span's end is not part of the chunk.
@@ -104,10 +115,15 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
     // The writer may have moved the chunk to a bigger buffer.
     chunk.bytes = w.buf;
     chunk.ends.push(w.pos);
+    const last = this.lastSpan;
+    last.bytes = chunk.bytes;
+    last.from = from;
+    last.to = w.pos;
     w.reset(NO_BYTES, 0);
     if (n + 1 === this.o.maxExportBatchSize) this.chunkBytes = Math.max(MIN_CHUNK_BYTES, chunk.bytes.length);
     this.queued++;
     this.maybeExport();
+    return true;
   }
 
   forceFlush(): Promise<void> {

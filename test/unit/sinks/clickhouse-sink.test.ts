@@ -28,7 +28,14 @@ after(() => {
 async function openSink(maxRows = 2000) {
   const dir = mkdtempSync(join(tmpdir(), 'ch-sink-unit-'));
   dirs.push(dir);
-  const lines: Record<SinkTable, string[]> = { otlp_in: [], ai_calls_in_v2: [], ai_calls_in: [], ai_calls: [], ai_attempts: [], otel_traces: [] };
+  const lines: Record<SinkTable, string[]> = {
+    otlp_in: [],
+    ai_calls_in_v2: [],
+    ai_calls_in: [],
+    ai_calls: [],
+    ai_attempts: [],
+    otel_traces: [],
+  };
   const tokens = new Set<string>();
   const logs: string[] = [];
   const sink = await createClickHouseSink(
@@ -36,6 +43,8 @@ async function openSink(maxRows = 2000) {
     parseClickHouseSettings({
       url: 'http://127.0.0.1:1',
       insert_format: 'JSONCompactEachRow',
+      // The row path (the span ledger's writer has tests of its own, otlp-ledger.test.ts).
+      ledger_source: 'rows',
       spool: { dir },
       batch: { max_rows: maxRows },
     }),

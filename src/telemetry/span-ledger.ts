@@ -1,0 +1,47 @@
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { CallRecord } from '../core/call-record.js';
+import type { SpanBytes } from './lean-otlp/span-bytes.js';
+
+export type SpanScope = ReadableSpan['instrumentationScope'];
+
+/**
+ * The span ledger: where the lean span path hands every call's spans, sampled or not, as OTLP/JSON
+ * span objects, for ClickHouse's views to build the ledger from (sinks/clickhouse/ddl/otlp-in.ts).
+ * A sampled span the OTLP batcher has already encoded is copied from the batcher's buffer; any
+ * other is encoded into the ledger's own. The ClickHouse sink implements it
+ * (sinks/clickhouse/pipeline/otlp-ledger.ts); nothing here waits or does I/O.
+ */
+export interface SpanLedger {
+  /** Copies a span object encoded elsewhere: `bytes[from, to)`. `call`: a SERVER span (one ledger row). */
+  copy(resource: Resource, scope: SpanScope, bytes: Uint8Array, from: number, to: number, call: boolean): void;
+  /** Encodes a span into the ledger's own buffer; throws what `encode` throws (then nothing is kept). */
+  encode<T>(resource: Resource, scope: SpanScope, encode: (w: SpanBytes, span: T) => void, span: T, call: boolean): void;
+  /** A call one of whose spans the ledger did not get: it takes the record itself instead. */
+  missed(record: CallRecord): void;
+}
+
+/** A sink that can take the ledger as spans (the ClickHouse sink, unless its config says rows). */
+export interface SpanLedgerSource {
+  /** The ledger, once the lean span path takes it; null: the sink keeps writing rows. */
+  attachSpanLedger(): SpanLedger | null;
+}
+
+export function isSpanLedgerSource(x: unknown): x is SpanLedgerSource {
+  return typeof (x as SpanLedgerSource | null)?.attachSpanLedger === 'function';
+}
+
+/**
+ * The lean span path's outputs from its span sinks: the first that takes the ledger as spans
+ * becomes the ledger (and gets no ended spans), the others stay span sinks.
+ */
+export function takeSpanLedger<S>(sinks: readonly S[]): { ledger?: SpanLedger; spanSinks: S[] } {
+  let ledger: SpanLedger | undefined;
+  const spanSinks: S[] = [];
+  for (const sink of sinks) {
+    const taken = ledger === undefined && isSpanLedgerSource(sink) ? sink.attachSpanLedger() : null;
+    if (taken !== null) ledger = taken;
+    else spanSinks.push(sink);
+  }
+  return ledger !== undefined ? { ledger, spanSinks } : { spanSinks };
+}
