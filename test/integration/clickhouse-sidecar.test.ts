@@ -157,5 +157,43 @@ for (const [kind, source] of BACKENDS.flatMap((k) => (['spans', 'rows'] as const
       ).json<{ n: number }>();
       assert.equal(clientSpans[0]?.n, 1 + 1 + 2 + 3 + 4);
     });
+
+    test('an unsampled call (the app sent traceparent flags 00) is in the ledger, and not in otel_traces', async () => {
+      const before = sc.records.length;
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      primary.enqueue(jsonReply(500, { error: { message: 'boom' } }), fixtureReply('openai/chat-completion-tool-calls'));
+      await sc
+        .openai()
+        .chat.completions.create(
+          { model: 'x', messages: [{ role: 'user', content: 'hi' }] },
+          { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-00` } },
+        );
+      for (let i = 0; i < 200 && sc.records.length <= before; i++) await new Promise((r) => setTimeout(r, 10));
+      await sink.flush();
+      const record = sc.records[before] as CallRecord;
+      assert.equal(record.traceId, traceId);
+      assert.equal(record.attemptCount, 2);
+      const where = { query_params: { id: record.callId } };
+      const ledger = await (
+        await client.query({ query: 'SELECT * FROM switchyard.ai_calls WHERE call_id = {id:String}', format: 'JSONEachRow', ...where })
+      ).json();
+      assert.deepEqual(ledger, [toAiCallRow(record)]);
+      const attempts = await (
+        await client.query({
+          query: 'SELECT * FROM switchyard.ai_attempts WHERE call_id = {id:String} ORDER BY attempt_index',
+          format: 'JSONEachRow',
+          ...where,
+        })
+      ).json();
+      assert.deepEqual(attempts, toAiAttemptRows(record));
+      const spans = await (
+        await client.query({
+          query: 'SELECT count() AS n FROM switchyard.otel_traces WHERE TraceId = {t:String}',
+          format: 'JSONEachRow',
+          query_params: { t: traceId },
+        })
+      ).json<{ n: number }>();
+      assert.equal(Number(spans[0]?.n), 0);
+    });
   });
 }

@@ -1,0 +1,331 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { metrics } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import type { AttemptRecord, CallRecord } from '../../../src/core/call-record.js';
+import type { Batch } from '../../../src/sinks/clickhouse/pipeline/batch.js';
+import { BodyPool } from '../../../src/sinks/clickhouse/pipeline/body-pool.js';
+import { DOC_SPANS, OtlpLedger } from '../../../src/sinks/clickhouse/pipeline/otlp-ledger.js';
+import { viewKeysMatch } from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
+import { NOOP_CALL_HISTOGRAMS } from '../../../src/telemetry/call-histograms.js';
+import { writeLeanSpan } from '../../../src/telemetry/lean-otlp/encode-lean-span.js';
+import { LeanBatchSpanProcessor } from '../../../src/telemetry/lean-otlp/lean-span-processor.js';
+import { LEAN_SCOPE, leanSpanOutput } from '../../../src/telemetry/lean-spans.js';
+import { createRecorder, type SwitchyardRecorder } from '../../../src/telemetry/recorder.js';
+import { attemptRecord, callRecord } from './records.js';
+
+/**
+ * The span ledger on the lean span path: every call's spans reach the ledger (sampled ones as the
+ * very bytes the OTLP batcher posts, unsampled ones encoded for the ledger alone with the W3C
+ * sampled flag off), each an OTLP document line `otlp_in` takes; the spans carry the ledger's
+ * attributes only when there is a ledger.
+ */
+const resource = resourceFromAttributes({ 'service.name': 'ledger-test', 'k8s.namespace.name': 'shop' });
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  kind: number;
+  flags: number;
+  attributes: { key: string; value: Record<string, unknown> }[];
+}
+
+function spansOf(body: Buffer): OtlpSpan[] {
+  return body
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .flatMap((l) => {
+      const doc = JSON.parse(l) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+      return doc.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+    });
+}
+
+const attr = (s: OtlpSpan, key: string) => s.attributes.find((a) => a.key === key)?.value;
+
+function ledgerOf(o: { maxRows?: number; maxBytes?: number } = {}) {
+  const batches: Batch[] = [];
+  const missed: CallRecord[] = [];
+  let seq = 0;
+  const ledger = new OtlpLedger({
+    limits: { maxRows: o.maxRows ?? 10_000, maxBytes: o.maxBytes ?? 8 * 1024 * 1024 },
+    maxDelayMs: 60_000,
+    nextSeq: () => ++seq,
+    runId: 'r1',
+    // The body is lent until delivery gives it back: keep a copy.
+    submit: (b) => void batches.push({ ...b, body: Buffer.from(b.body) }),
+    bodies: new BodyPool(),
+    missed: (r) => void missed.push(r),
+  });
+  return { ledger, batches, missed };
+}
+
+function side(withBatcher: boolean, ledger: OtlpLedger | undefined) {
+  const posted: Buffer[] = [];
+  const batcher = withBatcher
+    ? new LeanBatchSpanProcessor({
+        poster: { post: async (b) => void posted.push(Buffer.from(b)), close: async () => {} },
+        maxExportBatchSize: 512,
+        maxQueueSize: 2048,
+        scheduledDelayMillis: 60_000,
+        exportTimeoutMillis: 5000,
+      })
+    : undefined;
+  const recorder = createRecorder({
+    tracerProvider: new BasicTracerProvider(),
+    meterProvider: metrics.getMeterProvider(),
+    histograms: NOOP_CALL_HISTOGRAMS,
+    sinks: [],
+    captureContent: false,
+    leanSpans: leanSpanOutput({
+      resource,
+      sampler: { parentBased: true, upperBound: 0x100000000 },
+      batcher,
+      spanSinks: [],
+      processors: [],
+      ...(ledger !== undefined ? { ledger } : {}),
+    }),
+  });
+  return { recorder, posted, batcher };
+}
+
+/** One call with two attempts (a 503, then the answer), as the gateway runs it. */
+function runCall(rec: SwitchyardRecorder, traceparent?: string): CallRecord {
+  const t0 = 1_760_000_000_123.375;
+  const call = rec.startCall({
+    operation: 'chat',
+    method: 'POST',
+    path: '/v1/chat/completions',
+    startedAtMs: t0,
+    ...(traceparent ? { traceparent } : {}),
+  });
+  call.setFeature('support-chat');
+  const attempts: AttemptRecord[] = [];
+  for (let index = 0; index < 2; index++) {
+    const a = attemptRecord({
+      startedAtMs: t0 + 1 + index * 100,
+      index,
+      ...(index === 0 ? { outcome: 'error', errorType: 'upstream_server_error', httpStatus: 503 } : {}),
+    });
+    const h = call.startAttempt({
+      operation: 'chat',
+      provider: a.provider,
+      providerName: a.providerName,
+      model: a.model,
+      stream: false,
+      serverAddress: a.serverAddress,
+      startedAtMs: a.startedAtMs,
+    });
+    a.spanId = h.spanId;
+    h.end(a);
+    attempts.push(a);
+  }
+  const record = callRecord({
+    callId: call.callId,
+    startedAtMs: t0,
+    traceId: call.traceId,
+    spanId: call.spanId,
+    feature: 'support-chat',
+    attempts,
+    usage: { inputTokens: 10, outputTokens: 5, cacheReadTokens: 4, reasoningTokens: 2 },
+  });
+  call.end(record);
+  return record;
+}
+
+test('sampled calls: the ledger holds the very span bytes the OTLP batcher posts, with the ledger attributes', async () => {
+  const { ledger, batches } = ledgerOf();
+  const s = side(true, ledger);
+  const records = [runCall(s.recorder), runCall(s.recorder)];
+  ledger.seal();
+  await s.batcher?.forceFlush();
+  assert.equal(batches.length, 1);
+  assert.equal(batches[0]?.table, 'otlp_in');
+  assert.equal(batches[0]?.rows, 2, 'rows are calls (SERVER spans)');
+  const fromLedger = spansOf(batches[0]?.body as Buffer);
+  const posted = s.posted.flatMap((b) => spansOf(b));
+  assert.equal(fromLedger.length, 6);
+  assert.deepEqual(fromLedger, posted);
+  for (const span of fromLedger) assert.equal(span.flags & 1, 1);
+  const [client, , server] = fromLedger as [OtlpSpan, OtlpSpan, OtlpSpan];
+  assert.equal(server.kind, 2);
+  assert.deepEqual(attr(server, 'switchyard.call.id'), { stringValue: records[0]?.callId });
+  assert.deepEqual(attr(server, 'switchyard.usage.cache_read.input_tokens'), { intValue: 4 });
+  assert.deepEqual(attr(server, 'switchyard.usage.reasoning.output_tokens'), { intValue: 2 });
+  assert.equal(attr(server, 'switchyard.usage.cache_creation.input_tokens'), undefined);
+  assert.equal(client.kind, 3);
+  assert.deepEqual(attr(client, 'switchyard.call.id'), { stringValue: records[0]?.callId });
+  assert.deepEqual(attr(client, 'switchyard.feature'), { stringValue: 'support-chat' });
+  // The call id is a UUIDv7 of the call's start: the attempts view takes the call's ts from it.
+  const ms = Number.parseInt((records[0]?.callId as string).replace(/-/g, '').slice(0, 12), 16);
+  assert.equal(ms, Math.floor(records[0]?.startedAtMs as number));
+});
+
+test('unsampled calls reach the ledger only, with the W3C sampled flag off; without a batcher the ledger encodes them', async () => {
+  for (const withBatcher of [true, false]) {
+    const { ledger, batches } = ledgerOf();
+    const s = side(withBatcher, ledger);
+    const record = runCall(s.recorder, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00');
+    runCall(s.recorder);
+    ledger.seal();
+    await s.batcher?.forceFlush();
+    const spans = spansOf(batches[0]?.body as Buffer);
+    assert.equal(spans.length, 6);
+    const unsampled = spans.filter((x) => x.traceId === record.traceId);
+    assert.equal(unsampled.length, 3);
+    // HAS_IS_REMOTE (0x100), and IS_REMOTE (0x200) on the SERVER span whose parent is the app's.
+    assert.deepEqual(
+      unsampled.map((x) => x.flags),
+      [0x100, 0x100, 0x300],
+    );
+    assert.ok(spans.filter((x) => x.traceId !== record.traceId).every((x) => (x.flags & 1) === 1));
+    if (withBatcher) assert.equal(s.posted.flatMap((b) => spansOf(b)).length, 3, 'the collector gets the sampled call only');
+  }
+});
+
+test('without a ledger the span attributes are the lists migration 6 froze', async () => {
+  const s = side(true, undefined);
+  runCall(s.recorder);
+  await s.batcher?.forceFlush();
+  const spans = s.posted.flatMap((b) => spansOf(b));
+  assert.equal(spans.length, 3);
+  for (const span of spans)
+    assert.equal(attr(span, span.kind === 3 ? 'switchyard.call.id' : 'switchyard.usage.reasoning.output_tokens'), undefined);
+  assert.equal(viewKeysMatch(), true);
+});
+
+test('OtlpLedger: documents of at most DOC_SPANS spans, batches sealed by calls and by bytes, a failed encode leaves nothing', () => {
+  const span = (kind: 2 | 3) => ({
+    sampled: true,
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    parentSpanId: undefined,
+    traceState: undefined,
+    traceStateObject: undefined,
+    parentFlags: 0,
+    parentRemote: false,
+    name: 'POST /v1/chat/completions',
+    kind: kind - 1,
+    startMs: 1_700_000_000_123.25,
+    endMs: 1_700_000_000_523.5,
+    errorMessage: undefined,
+    resource,
+    scope: LEAN_SCOPE,
+    writeAttributes: (w: { attr(k: string, v: unknown): void }) => w.attr('switchyard.call.id', 'c1'),
+  });
+  const { ledger, batches, missed } = ledgerOf({ maxRows: 3 });
+  for (let i = 0; i < 3; i++) {
+    ledger.encode(resource, LEAN_SCOPE, writeLeanSpan, span(3), false);
+    ledger.encode(resource, LEAN_SCOPE, writeLeanSpan, span(2), true);
+  }
+  assert.equal(batches.length, 1, 'sealed at 3 calls');
+  assert.equal(batches[0]?.rows, 3);
+  assert.equal(spansOf(batches[0]?.body as Buffer).length, 6);
+  assert.equal(ledger.rows, 0);
+
+  // A span whose encoding throws: neither it nor an empty document is left behind.
+  assert.throws(
+    () =>
+      ledger.encode(
+        resource,
+        LEAN_SCOPE,
+        writeLeanSpan,
+        {
+          ...span(2),
+          writeAttributes: () => {
+            throw new Error('bad record');
+          },
+        },
+        true,
+      ),
+    /bad record/,
+  );
+  ledger.encode(resource, LEAN_SCOPE, writeLeanSpan, span(3), false);
+  assert.throws(() =>
+    ledger.encode(
+      resource,
+      LEAN_SCOPE,
+      writeLeanSpan,
+      {
+        ...span(2),
+        writeAttributes: () => {
+          throw new Error('bad');
+        },
+      },
+      true,
+    ),
+  );
+  ledger.seal();
+  assert.equal(spansOf(batches[1]?.body as Buffer).length, 1);
+  assert.equal(batches[1]?.rows, 0);
+
+  // DOC_SPANS spans per line.
+  const big = ledgerOf();
+  for (let i = 0; i < DOC_SPANS + 5; i++) big.ledger.encode(resource, LEAN_SCOPE, writeLeanSpan, span(2), true);
+  big.ledger.seal();
+  const lines = (big.batches[0]?.body as Buffer)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+  assert.equal(lines.length, 2);
+  assert.equal(spansOf(big.batches[0]?.body as Buffer).length, DOC_SPANS + 5);
+  assert.equal(big.batches[0]?.rows, DOC_SPANS + 5);
+
+  // By bytes: each batch ends once it passes maxBytes; every byte of every span arrives once.
+  const small = ledgerOf({ maxBytes: 4096 });
+  for (let i = 0; i < 40; i++) small.ledger.encode(resource, LEAN_SCOPE, writeLeanSpan, span(2), true);
+  small.ledger.seal();
+  assert.ok(small.batches.length > 2);
+  assert.equal(
+    small.batches.reduce((n, b) => n + spansOf(b.body).length, 0),
+    40,
+  );
+  assert.equal(
+    small.batches.reduce((n, b) => n + b.rows, 0),
+    40,
+  );
+  assert.deepEqual(new Set(small.batches.map((b) => b.token)).size, small.batches.length);
+
+  // After close: counted, not kept.
+  small.ledger.close();
+  small.ledger.encode(resource, LEAN_SCOPE, writeLeanSpan, span(2), true);
+  assert.equal(small.ledger.dropped, 1);
+  ledger.missed(callRecord({ startedAtMs: 1, traceId: 't', spanId: 's' }));
+  assert.equal(missed.length, 1);
+});
+
+test('a span the ledger cannot encode sends its call record down the row path (missed)', () => {
+  const { ledger, batches, missed } = ledgerOf();
+  const s = side(false, ledger);
+  const call = s.recorder.startCall({ operation: 'chat', method: 'POST', path: '/v1/chat/completions', startedAtMs: 1_760_000_000_000 });
+  const h = call.startAttempt({
+    operation: 'chat',
+    provider: 'p',
+    providerName: 'openai',
+    model: 'm',
+    stream: false,
+    serverAddress: 'h',
+    startedAtMs: 1_760_000_000_001,
+  });
+  // An attempt record of a shape the encoder cannot write (a usage that throws when read).
+  const bad = attemptRecord({ startedAtMs: 1_760_000_000_001 });
+  Object.defineProperty(bad, 'usage', {
+    get() {
+      throw new Error('unreadable');
+    },
+  });
+  h.end(bad);
+  const record = callRecord({
+    callId: call.callId,
+    startedAtMs: 1_760_000_000_000,
+    traceId: call.traceId,
+    spanId: call.spanId,
+    attempts: [],
+  });
+  call.end(record);
+  ledger.seal();
+  assert.deepEqual(missed, [record]);
+  // The SERVER span still went (the row that `missed` writes folds into the same ai_calls row).
+  assert.equal(spansOf(batches[0]?.body as Buffer).length, 1);
+});
