@@ -5,13 +5,23 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { migrate } from '../../src/sinks/clickhouse/migrations.js';
-import { makeBatch } from '../../src/sinks/clickhouse/pipeline/batch.js';
+import { type Batch, makeBatch } from '../../src/sinks/clickhouse/pipeline/batch.js';
+import { BodyPool } from '../../src/sinks/clickhouse/pipeline/body-pool.js';
+import { OtlpLedger } from '../../src/sinks/clickhouse/pipeline/otlp-ledger.js';
+import { toAiAttemptRows } from '../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
+import type { CallRecord } from '../../src/core/call-record.js';
+import { newCallId } from '../../src/core/ids.js';
+import { SpanKind } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { type LeanEndedSpan, writeLeanSpan } from '../../src/telemetry/lean-otlp/encode-lean-span.js';
+import { LEAN_SCOPE } from '../../src/telemetry/lean-spans.js';
+import { writeAttemptAttributes, writeCallAttributes } from '../../src/telemetry/span-attributes.js';
 import { makeInserter } from '../../src/sinks/clickhouse/pipeline/insert-batch.js';
 import { toAiCallRow } from '../../src/sinks/clickhouse/rows/ai-call-row.js';
 import { parseClickHouseSettings } from '../../src/sinks/clickhouse/settings.js';
 import { type ClickHouseSink, createClickHouseSink } from '../../src/sinks/clickhouse/sink.js';
 import { BACKENDS, startBackend, type TestBackend } from '../support/clickhouse-server.js';
-import { chTime, scenarioRecords } from './clickhouse-fixtures.js';
+import { chTime, RESOURCE, scenarioRecords } from './clickhouse-fixtures.js';
 
 async function rows<T = Record<string, unknown>>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
@@ -456,5 +466,106 @@ for (const kind of BACKENDS) {
       const [again] = await rows<{ n: number }>(client, 'SELECT count() AS n FROM dedup_check.ai_calls');
       assert.deepEqual(again, { n: 5 });
     });
+
+    test('span ledger: otlp_in documents of the five calls give their rows, field by field; a replay adds nothing', async () => {
+      const ctx = { database: 'span_ledger' };
+      await migrate(client, ctx);
+      // The call ids the recorder makes: UUIDv7 of the call's start (ai_attempts.ts comes from it).
+      const calls = Object.values(records).map((r) => ({ ...r, callId: newCallId(r.startedAtMs) }));
+      const batch = spanLedgerBatch(calls);
+      const insert = makeInserter(client, ctx, { asyncInsert: false });
+      await insert(batch);
+      const ledger = await rows(client, 'SELECT * FROM span_ledger.ai_calls ORDER BY ts, call_id');
+      assert.deepEqual(ledger, calls.map(toAiCallRow));
+      const attempts = await rows(client, 'SELECT * FROM span_ledger.ai_attempts ORDER BY ts, call_id, attempt_index');
+      assert.deepEqual(attempts, calls.flatMap(toAiAttemptRows));
+      const counts = async () =>
+        (
+          await rows<{ c: number; a: number; t: number; h: number }>(
+            client,
+            `SELECT (SELECT count() FROM span_ledger.ai_calls) AS c, (SELECT count() FROM span_ledger.ai_attempts) AS a,
+                    (SELECT count() FROM span_ledger.otel_traces) AS t, (SELECT sum(calls) FROM span_ledger.ai_calls_hourly) AS h`,
+          )
+        )[0];
+      const once = { c: 5, a: 8, t: 13, h: 5 };
+      assert.deepEqual(await counts(), once);
+      await insert(batch);
+      assert.deepEqual(await counts(), once);
+      // An insert that stopped after the ledger's part and before the rollup's: its replay fills the rollup in, once.
+      await client.command({ query: 'TRUNCATE TABLE span_ledger.ai_calls_hourly' });
+      await insert(batch);
+      await insert(batch);
+      assert.deepEqual(await counts(), once);
+    });
   });
+}
+
+/** What the sidecar's span ledger sends for these calls: each attempt's CLIENT span, then the SERVER span. */
+function spanLedgerBatch(calls: CallRecord[]): Batch {
+  const resource = resourceFromAttributes({
+    'service.name': RESOURCE.service,
+    'k8s.namespace.name': RESOURCE.namespace,
+    'k8s.pod.name': RESOURCE.pod,
+    'k8s.deployment.name': RESOURCE.workload,
+  });
+  let batch: Batch | undefined;
+  const ledger = new OtlpLedger({
+    limits: { maxRows: 10_000, maxBytes: 8 * 1024 * 1024 },
+    maxDelayMs: 60_000,
+    nextSeq: () => 1,
+    runId: 'test',
+    submit: (b) => {
+      batch = { ...b, body: Buffer.from(b.body) };
+    },
+    bodies: new BodyPool(),
+    missed: () => assert.fail('no span was missed'),
+  });
+  const span = (r: CallRecord, over: Partial<LeanEndedSpan>): LeanEndedSpan => ({
+    sampled: true,
+    traceId: r.traceId,
+    spanId: r.spanId,
+    parentSpanId: undefined,
+    traceState: undefined,
+    traceStateObject: undefined,
+    parentFlags: 0,
+    parentRemote: false,
+    name: `POST ${r.path}`,
+    kind: SpanKind.SERVER,
+    startMs: r.startedAtMs,
+    endMs: r.startedAtMs + r.latencyMs,
+    errorMessage: r.outcome === 'error' ? r.errorType : undefined,
+    resource,
+    scope: LEAN_SCOPE,
+    writeAttributes: (w) => writeCallAttributes(w, 'POST', r.path, r, false, true),
+    ...over,
+  });
+  for (const r of calls) {
+    for (const a of r.attempts) {
+      const start = {
+        operation: r.operation,
+        provider: a.provider,
+        providerName: a.providerName,
+        model: a.model,
+        stream: r.streamed,
+        serverAddress: a.serverAddress,
+        ...(a.serverPort !== undefined ? { serverPort: a.serverPort } : {}),
+        startedAtMs: a.startedAtMs,
+      };
+      const client = span(r, {
+        kind: SpanKind.CLIENT,
+        spanId: a.spanId ?? '',
+        parentSpanId: r.spanId,
+        name: `chat ${a.model}`,
+        startMs: a.startedAtMs,
+        endMs: a.startedAtMs + a.durationMs,
+        errorMessage: a.outcome === 'error' ? a.errorType : undefined,
+        writeAttributes: (w) => writeAttemptAttributes(w, start, a, r),
+      });
+      ledger.encode(resource, LEAN_SCOPE, writeLeanSpan, client, false);
+    }
+    ledger.encode(resource, LEAN_SCOPE, writeLeanSpan, span(r, {}), true);
+  }
+  ledger.seal();
+  assert.ok(batch !== undefined && batch.table === 'otlp_in' && batch.rows === calls.length);
+  return batch;
 }

@@ -54,6 +54,8 @@ for (const [kind, source] of BACKENDS.flatMap((k) => (['spans', 'rows'] as const
         yaml: twoProviderYaml({ primary: primary.baseUrl, secondary: backup.baseUrl, retry: { max_attempts: 2 }, timeoutMs: 2000 }),
         sinks: [sink],
         spanSinks: [sink],
+        // The ledger's namespace, pod and workload columns come from these.
+        resourceAttributes: { 'k8s.namespace.name': 'shop', 'k8s.pod.name': 'web-7d9f-abc', 'k8s.deployment.name': 'web' },
       });
     });
     after(async () => {
@@ -90,6 +92,7 @@ for (const [kind, source] of BACKENDS.flatMap((k) => (['spans', 'rows'] as const
       await sink.flush();
       const records = [...sc.records].sort((a, b) => a.startedAtMs - b.startedAtMs);
       const [plain, streamed, retried, fallback, failed] = records as [CallRecord, CallRecord, CallRecord, CallRecord, CallRecord];
+      assert.deepEqual(plain.resource, { service: 'switchyard-test', namespace: 'shop', pod: 'web-7d9f-abc', workload: 'web' });
       assert.deepEqual(
         records.map((r) => [r.streamed, r.outcome, r.attemptCount, r.retryCount, r.fallbackPath.join('>')]),
         [
