@@ -14,7 +14,7 @@ export type SpanScope = ReadableSpan['instrumentationScope'];
  */
 export interface SpanLedger {
   /** Copies a span object encoded elsewhere: `bytes[from, to)`. `call`: a SERVER span (one ledger row). */
-  copy(resource: Resource, scope: SpanScope, bytes: Uint8Array, from: number, to: number, call: boolean): void;
+  copy(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, call: boolean): void;
   /** Encodes a span into the ledger's own buffer; throws what `encode` throws (then nothing is kept). */
   encode<T>(resource: Resource, scope: SpanScope, encode: (w: SpanBytes, span: T) => void, span: T, call: boolean): void;
   /** A call one of whose spans the ledger did not get: it takes the record itself instead. */

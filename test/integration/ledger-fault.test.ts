@@ -82,7 +82,7 @@ telemetry:
     };
     assert.equal(health.status, 'ready', '/readyz stays green while ClickHouse is down');
     assert.equal(health.sinks[0]?.state, 'degraded');
-    assert.equal(health.sinks[0]?.ledger, 'spans', 'the default ledger: the calls\' spans into otlp_in');
+    assert.equal(health.sinks[0]?.ledger, 'spans', "the default ledger: the calls' spans into otlp_in");
     assert.equal(await first.stop(), 0, 'SIGTERM spools what it cannot write and exits 0');
 
     const second = await spawnSidecar(configPath); // restarted while ClickHouse is still down

@@ -61,7 +61,7 @@ export class OtlpLedger implements SpanLedger {
     return this.#rows;
   }
 
-  copy(resource: Resource, scope: SpanScope, bytes: Uint8Array, from: number, to: number, call: boolean): void {
+  copy(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, call: boolean): void {
     if (this.#closed) {
       this.dropped++;
       return;
@@ -69,8 +69,8 @@ export class OtlpLedger implements SpanLedger {
     this.#open(resource, scope);
     this.#room(to - from + 1);
     if (this.#docSpans > 0) this.#buf[this.#pos++] = COMMA;
-    this.#buf.set(bytes.subarray(from, to), this.#pos);
-    this.#pos += to - from;
+    // Buffer#copy: no view object per span (subarray + set made one).
+    this.#pos += bytes.copy(this.#buf, this.#pos, from, to);
     this.#added(call);
   }
 
