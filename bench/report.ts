@@ -134,7 +134,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.discardLedger) {
     out.push('');
     out.push(
-      `Discarding endpoint: ${r.discardLedger.rows} \`ai_calls_in_v2\` rows received after SIGTERM flush, for ${r.discardLedger.callsSent} calls sent to \`sidecar-chd\`.`,
+      `Discarding endpoint: ${r.discardLedger.rows} ledger rows (calls in \`otlp_in\` documents, and \`ai_calls_in_v2\` rows) received after SIGTERM flush, for ${r.discardLedger.callsSent} calls sent to \`sidecar-chd\`.`,
     );
   }
   if (r.profiles?.length) {

@@ -117,7 +117,7 @@ export interface BenchResults {
   equalLoad?: EqualLoadRow[];
   /** Ledger rows in ClickHouse after the sidecar flushed on SIGTERM, vs successful calls sent to it. */
   ledger?: { rows: number; callsSent: number };
-  /** `ai_calls_in_v2` rows the discarding endpoint took from `sidecar-chd` after its SIGTERM flush, vs calls sent to it. */
+  /** Ledger rows (calls in `otlp_in` documents, and `ai_calls_in_v2` rows) the discarding endpoint took from `sidecar-chd` after its SIGTERM flush, vs calls sent to it. */
   discardLedger?: { rows: number; callsSent: number };
   summary: {
     ratios: Array<{

@@ -379,7 +379,7 @@ async function main(): Promise<void> {
         results.discardLedger = { rows: await discardRows(String(discard.ready.url)), callsSent: chdTarget.sent };
         if (results.discardLedger.rows !== results.discardLedger.callsSent) {
           notes.push(
-            `ai_calls_in_v2 rows at the discarding endpoint (${results.discardLedger.rows}) ≠ calls sent to sidecar-chd (${results.discardLedger.callsSent}).`,
+            `ledger rows at the discarding endpoint (${results.discardLedger.rows}) ≠ calls sent to sidecar-chd (${results.discardLedger.callsSent}).`,
           );
         }
       } catch (e) {

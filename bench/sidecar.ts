@@ -11,6 +11,8 @@ export interface SidecarConfigOptions {
   clickhouseUrl: string | null;
   /** false for bench/discard-clickhouse.ts, which takes inserts only (no DDL). Default true. */
   clickhouseMigrate?: boolean;
+  /** `telemetry.clickhouse.ledger_source` (default: the config's default, `spans`). */
+  ledgerSource?: 'spans' | 'rows';
   spoolDir: string;
 }
 
@@ -20,7 +22,7 @@ export const LEDGER_DATABASE = 'switchyard_bench';
 
 export function sidecarYaml(o: SidecarConfigOptions): string {
   const clickhouse = o.clickhouseUrl
-    ? `{ url: ${o.clickhouseUrl}, database: ${LEDGER_DATABASE}, auto_migrate: ${o.clickhouseMigrate ?? true}, spool: { dir: ${o.spoolDir} } }`
+    ? `{ url: ${o.clickhouseUrl}, database: ${LEDGER_DATABASE}, auto_migrate: ${o.clickhouseMigrate ?? true}, ${o.ledgerSource ? `ledger_source: ${o.ledgerSource}, ` : ''}spool: { dir: ${o.spoolDir} } }`
     : 'false';
   return `# Written by bench/sidecar.ts for one bench run.
 server: { listen: 127.0.0.1:0, health_listen: 127.0.0.1:0, max_body_bytes: 1048576 }

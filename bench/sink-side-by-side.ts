@@ -84,7 +84,7 @@ export interface SideBySideResult {
   options: Omit<SideBySideOptions, 'cells' | 'json'> & { cells: string[] };
   cells: CellResult[];
   worstRatioRps: number;
-  /** Calls the sink-on group answered, and `ai_calls_in_v2` rows the endpoint received. */
+  /** Calls the sink-on group answered, and ledger rows the endpoint received (calls in `otlp_in` documents, plus `ai_calls_in_v2` rows). */
   ledger: { callsSent: number; rows: number };
   /** The flags each sidecar's node really ran with (read from /proc after start; empty where unreadable). */
   sidecarNodeFlags: Record<string, string[]>;
@@ -358,7 +358,7 @@ export function formatSideBySide(r: SideBySideResult): string {
   }
   lines.push(
     '',
-    `Worst cell on ÷ off by req/s: ${f(r.worstRatioRps, 3)}. Ledger: ${r.ledger.rows} ai_calls_in_v2 rows at the discarding endpoint for ${r.ledger.callsSent} calls the sink-on sidecars answered` +
+    `Worst cell on ÷ off by req/s: ${f(r.worstRatioRps, 3)}. Ledger: ${r.ledger.rows} ledger rows (calls in otlp_in documents, and ai_calls_in_v2 rows) at the discarding endpoint for ${r.ledger.callsSent} calls the sink-on sidecars answered` +
       (r.ledger.rows === r.ledger.callsSent ? ' (equal).' : ' (NOT equal).'),
   );
   return lines.join('\n');

@@ -298,7 +298,8 @@ export class LeanCallSpan implements CallHandle, LeanEndedSpan, LedgerIds {
         this.record = record;
         this.endMs = record.startedAtMs + record.latencyMs;
         this.errorMessage = record.outcome === 'error' ? (record.errorType ?? S.OUTCOME_ERROR) : undefined;
-        emit(this.out, this, this.sampled, true);
+        // After a missed attempt span the record goes down the row path whole: not its span too.
+        emit(this.out, this, this.sampled, true, this.ledgerMissed ? undefined : ledger);
       } catch (err) {
         this.ledgerMissed = true;
         diag.warn(`lean span: cannot record SERVER span: ${(err as Error).message}`);
@@ -383,7 +384,7 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
       this.name = ATTEMPT_NAMES.name(this.start.operation, this.start.model);
       this.endMs = record.startedAtMs + record.durationMs;
       this.errorMessage = record.outcome === 'error' ? (record.errorType ?? S.OUTCOME_ERROR) : undefined;
-      emit(call.out, this, call.sampled, false);
+      emit(call.out, this, call.sampled, false, call.out.ledger);
     } catch (err) {
       call.ledgerMissed = true;
       diag.warn(`lean span: cannot record CLIENT span: ${(err as Error).message}`);
@@ -399,8 +400,7 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
  * the span goes nowhere, as before (and its call's record goes to the ledger as a row). The ledger
  * copies the batcher's bytes when the batcher took the span, and encodes it itself otherwise.
  */
-function emit(out: LeanSpanOutput, span: LeanEndedSpan, sampled: boolean, call: boolean): void {
-  const ledger = out.ledger;
+function emit(out: LeanSpanOutput, span: LeanEndedSpan, sampled: boolean, call: boolean, ledger: SpanLedger | undefined): void {
   const batcher = out.batcher;
   if (sampled && batcher !== undefined && batcher.enqueue(out.resource, LEAN_SCOPE, writeLeanSpan, span)) {
     ledger?.copy(out.resource, LEAN_SCOPE, batcher.lastSpan.bytes, batcher.lastSpan.from, batcher.lastSpan.to, call);
