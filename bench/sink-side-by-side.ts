@@ -41,6 +41,8 @@ export interface SideBySideOptions {
   loadCore: number;
   /** A/A control: the "on" group runs with the sink off too, so on ÷ off shows the harness's own bias. */
   control: boolean;
+  /** `telemetry.clickhouse.ledger_source` of the sink-on group (default: the config's default, rows). */
+  ledgerSource?: 'rows' | 'spans';
   /** V8 flags every sidecar starts with (default none: as `npm start` and the image start it). */
   nodeFlags: string[];
   json: boolean;
@@ -100,6 +102,7 @@ const USAGE = `npm run bench:sink-procs -- [options]
   --build-dir DIR      compiled sidecar (default .bench-results/build, which the npm script compiles)
   --proxy-core N / --load-core N   cores (default 0 / 1)
   --control            A/A check: the "on" group runs with the sink off too (on ÷ off should read 1.00)
+  --ledger-source S    rows (the default) or spans: where the sink-on group's ledger comes from
   --node-flags "F"     node/V8 flags for every sidecar, e.g. "--max-semi-space-size=32" (default none,
                        as npm start and the image start it)
   --quick              smoke run: 2 processes per group, 1 rotation, 2 short cells
@@ -148,7 +151,11 @@ export function parseSideBySideArgs(argv: readonly string[], root: string): Side
     else if (a === '--proxy-core') o.proxyCore = count();
     else if (a === '--load-core') o.loadCore = count();
     else if (a === '--control') o.control = true;
-    else if (a === '--node-flags') {
+    else if (a === '--ledger-source') {
+      const v = next();
+      if (v !== 'rows' && v !== 'spans') throw new Error(`--ledger-source takes rows or spans, not "${v}"\n${USAGE}`);
+      o.ledgerSource = v;
+    } else if (a === '--node-flags') {
       o.nodeFlags = next()
         .split(/\s+/)
         .filter((f) => f !== '');
@@ -256,6 +263,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
           otlpUrl: String(mock.ready.otlp),
           clickhouseUrl: group === 'on' && !o.control ? String(discard.ready.url) : null,
           clickhouseMigrate: false,
+          ...(o.ledgerSource ? { ledgerSource: o.ledgerSource } : {}),
           spoolDir: join(work, name, 'spool'),
           metricIntervalMs: 5000,
           nodeFlags: o.nodeFlags,
@@ -326,7 +334,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
 export function formatSideBySide(r: SideBySideResult): string {
   const f = (v: number, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
   const lines = [
-    `${r.options.control ? 'A/A CONTROL (both groups with the sink off): ' : ''}ClickHouse sink on ÷ off, ${r.options.processes} sidecars per group side by side, ${r.options.rotations} slices of ${r.options.sliceMs} ms per process per cell` +
+    `${r.options.control ? 'A/A CONTROL (both groups with the sink off): ' : ''}ClickHouse sink on ÷ off${r.options.ledgerSource ? ` (ledger from ${r.options.ledgerSource})` : ''}, ${r.options.processes} sidecars per group side by side, ${r.options.rotations} slices of ${r.options.sliceMs} ms per process per cell` +
       (r.pinned
         ? ` (sidecars on core ${r.options.proxyCore}, load + mock + discarding endpoint on core ${r.options.loadCore})`
         : ' (NOT pinned)') +

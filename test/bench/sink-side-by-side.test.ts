@@ -65,6 +65,9 @@ test('bench:sink-procs options: cells are mode@concurrency, --control is the A/A
   const o = parseSideBySideArgs(['--cells', 'stream@64,non-stream@1', '--processes', '4', '--control'], ROOT);
   assert.equal(o.control, true);
   assert.equal(parseSideBySideArgs([], ROOT).control, false);
+  assert.equal(parseSideBySideArgs(['--ledger-source', 'spans'], ROOT).ledgerSource, 'spans');
+  assert.equal(parseSideBySideArgs([], ROOT).ledgerSource, undefined);
+  assert.throws(() => parseSideBySideArgs(['--ledger-source', 'span'], ROOT), /--ledger-source takes rows or spans, not "span"/);
   assert.deepEqual(o.cells, [
     { mode: 'stream', concurrency: 64 },
     { mode: 'non-stream', concurrency: 1 },
