@@ -41,7 +41,7 @@ export interface SideBySideOptions {
   loadCore: number;
   /** A/A control: the "on" group runs with the sink off too, so on ÷ off shows the harness's own bias. */
   control: boolean;
-  /** `telemetry.clickhouse.ledger_source` of the sink-on group (default: the config's default, rows). */
+  /** `telemetry.clickhouse.ledger_source` of the sink-on group (default: the config's default, spans). */
   ledgerSource?: 'rows' | 'spans';
   /** V8 flags every sidecar starts with (default none: as `npm start` and the image start it). */
   nodeFlags: string[];
@@ -102,7 +102,7 @@ const USAGE = `npm run bench:sink-procs -- [options]
   --build-dir DIR      compiled sidecar (default .bench-results/build, which the npm script compiles)
   --proxy-core N / --load-core N   cores (default 0 / 1)
   --control            A/A check: the "on" group runs with the sink off too (on ÷ off should read 1.00)
-  --ledger-source S    rows (the default) or spans: where the sink-on group's ledger comes from
+  --ledger-source S    spans (the default) or rows: where the sink-on group's ledger comes from
   --node-flags "F"     node/V8 flags for every sidecar, e.g. "--max-semi-space-size=32" (default none,
                        as npm start and the image start it)
   --quick              smoke run: 2 processes per group, 1 rotation, 2 short cells

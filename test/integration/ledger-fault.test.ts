@@ -17,7 +17,7 @@ import { until } from '../support/until.js';
  * ClickHouse server. ClickHouse stops in the middle of 1,100 calls, the sidecar is SIGTERMed and
  * restarted while it is down, ClickHouse comes back: every call is in the ledger exactly once.
  */
-// Both ledger sources: one ai_calls_in_v2 row per call (the default), and the calls' spans into otlp_in.
+// Both ledger sources: the calls' spans into otlp_in (the default), and one ai_calls_in_v2 row per call.
 for (const source of ['rows', 'spans'] as const)
   describe(`ledger fault (ledger from ${source}): ClickHouse down mid-run, sidecar restarted, nothing lost or doubled`, () => {
     let ch: TestClickHouseServer;

@@ -14,7 +14,7 @@ test('defaults', () => {
     request_timeout_ms: 10_000,
     async_insert: false,
     insert_format: 'auto',
-    ledger_source: 'rows',
+    ledger_source: 'spans',
     batch: { max_rows: 10_000, max_bytes: 8 * 1024 * 1024, max_delay_ms: 1000, max_pending_batches: 4 },
     spool: { dir: './.switchyard/spool', max_bytes: 256 * 1024 * 1024 },
   });
