@@ -36,6 +36,11 @@ import { type ClickHouseTarget, resolveTarget } from './target.js';
  * full (rows or bytes), `max_delay_ms` after its first row, or on flush. The schema is migrated
  * (auto_migrate) before the first insert, not at start, so a sidecar starts fine while ClickHouse is
  * down and its records wait in the spool.
+ *
+ * With `ledger_source: spans` (the default) the lean span path takes the span ledger
+ * (`attachSpanLedger`, pipeline/otlp-ledger.ts): every call's spans as OTLP documents into
+ * `otlp_in`, through the same delivery; `write()` then ignores records, and the row path above only
+ * takes the records of calls the span ledger missed.
  */
 export interface ClickHouseSink extends CallSink, EndedSpanSink, SpanLedgerSource {
   /** `spansByViews`: spans that went out inside `ai_calls_in_v2` rows (the views wrote their rows). */
