@@ -5,7 +5,7 @@ import { type Mode, requestBody } from './fixture-bytes.js';
 import { discardRows } from './ledger-targets.js';
 import { spawnDiscardEndpoint, spawnMockUpstream } from './load-side.js';
 import { runLoad } from './load.js';
-import { type BenchProcess, type ThreadTimes, cmdlineOf, hasTaskset, machineCores } from './procs.js';
+import { type BenchProcess, type ThreadTimes, cmdlineOf, coreTimes, hasTaskset, machineCores } from './procs.js';
 import { startBenchSidecar } from './sidecar.js';
 import { median } from './stats.js';
 
@@ -64,6 +64,20 @@ export interface Slice {
   faultsPerCall: number;
   /** CPU µs per call by thread: the main thread's user and system time, the other threads' total. */
   threadsUsPerCall: ThreadTimes;
+  /** Cores over the window, from /proc/stat (NaN when unpinned or unreadable); see CoreLoad. */
+  cores: CoreLoad;
+}
+
+/**
+ * How busy the cores were in a slice's window, as fractions of the window: the proxy core, the part
+ * of it the loaded sidecar's process did not account for (other processes, and interrupt work the
+ * kernel charged to no process), and the load core (load generator, mock upstream, OTLP receiver,
+ * discarding endpoint). A load core near 1.0 means the load side, not the sidecar, set the pace.
+ */
+export interface CoreLoad {
+  proxyBusy: number;
+  proxyNotSidecar: number;
+  loadBusy: number;
 }
 
 export interface CellResult {
@@ -75,6 +89,8 @@ export interface CellResult {
   faultsPerCall: Record<Group, number>;
   /** Medians over every slice of the group, by thread (see Slice). */
   threadsUsPerCall: Record<Group, ThreadTimes>;
+  /** Medians over every slice of the group (see CoreLoad). */
+  cores: Record<Group, CoreLoad>;
   /** on ÷ off by req/s; off ÷ on by CPU per call (both: the throughput the sink leaves). */
   ratioRps: number;
   ratioCpu: number;
@@ -178,6 +194,11 @@ export function parseSideBySideArgs(argv: readonly string[], root: string): Side
 
 const cellName = (c: Cell) => `${c.mode}@${c.concurrency}`;
 
+function coreMedians(slices: readonly Slice[]): CoreLoad {
+  const of = (k: keyof CoreLoad) => median(slices.map((x) => x.cores[k]));
+  return { proxyBusy: of('proxyBusy'), proxyNotSidecar: of('proxyNotSidecar'), loadBusy: of('loadBusy') };
+}
+
 function threadMedians(slices: readonly Slice[]): ThreadTimes {
   const of = (k: keyof ThreadTimes) => median(slices.map((x) => x.threadsUsPerCall[k]));
   return { mainUser: of('mainUser'), mainSystem: of('mainSystem'), others: of('others') };
@@ -195,13 +216,17 @@ interface Sidecar {
 }
 
 /** One slice of load on one sidecar; counts what it answered, returns req/s and CPU µs per call. */
-async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: number) {
+async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: number, pinnedCores: { proxy: number; load: number } | null) {
   let cpu0 = Number.NaN;
   let cpu1 = Number.NaN;
   let faults0 = Number.NaN;
   let faults1 = Number.NaN;
   let threads0: ThreadTimes | undefined;
   let threads1: ThreadTimes | undefined;
+  let cores0 = coreTimes();
+  let cores1 = cores0;
+  let wall0 = 0;
+  let wall1 = 0;
   const r = await runLoad({
     origin: s.origin,
     path: '/v1/chat/completions',
@@ -213,22 +238,31 @@ async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: numbe
       cpu0 = s.proc.cpuSeconds();
       faults0 = s.proc.minorFaults();
       threads0 = s.proc.threadTimes();
+      cores0 = coreTimes();
+      wall0 = performance.now();
     },
     onWindowEnd: () => {
       cpu1 = s.proc.cpuSeconds();
       faults1 = s.proc.minorFaults();
       threads1 = s.proc.threadTimes();
+      cores1 = coreTimes();
+      wall1 = performance.now();
     },
   });
   s.answered += r.totalRequests - r.errors;
   if (r.errors > 0) throw new Error(`${s.name}: ${r.errors} failed calls (${r.firstError ?? 'no detail'})`);
   const perCall = (v: number) => (r.requests > 0 ? v / r.requests : Number.NaN);
   const thread = (k: keyof ThreadTimes) => perCall(((threads1?.[k] ?? Number.NaN) - (threads0?.[k] ?? Number.NaN)) * 1e6);
+  const wallS = (wall1 - wall0) / 1000;
+  const busy = (core: number | undefined) =>
+    core === undefined ? Number.NaN : ((cores1.get(core)?.busy ?? Number.NaN) - (cores0.get(core)?.busy ?? Number.NaN)) / wallS;
+  const proxyBusy = busy(pinnedCores?.proxy);
   return {
     rps: r.rps,
     cpuUsPerCall: perCall((cpu1 - cpu0) * 1e6),
     faultsPerCall: perCall(faults1 - faults0),
     threadsUsPerCall: { mainUser: thread('mainUser'), mainSystem: thread('mainSystem'), others: thread('others') },
+    cores: { proxyBusy, proxyNotSidecar: proxyBusy - (cpu1 - cpu0) / wallS, loadBusy: busy(pinnedCores?.load) },
   };
 }
 
@@ -239,6 +273,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
   const pinned = hasTaskset() && machineCores() >= 2;
   const proxyCore = pinned ? o.proxyCore : null;
   const loadCore = pinned ? o.loadCore : null;
+  const pinnedCores = proxyCore !== null && loadCore !== null ? { proxy: proxyCore, load: loadCore } : null;
   if (!pinned) log('WARNING: no taskset or a single core: processes are NOT pinned, so the figures mix the load generator in');
   const work = mkdtempSync(join(tmpdir(), 'switchyard-side-by-side-'));
   const procs: BenchProcess[] = [];
@@ -278,7 +313,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     }
     // A fresh sidecar compiles its hot paths and grows its buffers first: not measured.
     for (const s of sidecars) {
-      for (const mode of ['non-stream', 'stream'] as const) await slice(s, { mode, concurrency: 16 }, o.processWarmupMs, 0);
+      for (const mode of ['non-stream', 'stream'] as const) await slice(s, { mode, concurrency: 16 }, o.processWarmupMs, 0, pinnedCores);
     }
     const cells: CellResult[] = [];
     for (const cell of o.cells) {
@@ -287,7 +322,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
         log(`${cellName(cell)} rotation ${rot + 1}/${o.rotations}`);
         for (let i = 0; i < sidecars.length; i++) {
           const s = sidecars[(i + rot) % sidecars.length] as Sidecar;
-          const m = await slice(s, cell, o.sliceMs, o.warmupMs);
+          const m = await slice(s, cell, o.sliceMs, o.warmupMs, pinnedCores);
           slices[s.group].push({ process: s.name, rotation: rot, ...m });
         }
       }
@@ -304,6 +339,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
           off: threadMedians(slices.off),
           on: threadMedians(slices.on),
         },
+        cores: { off: coreMedians(slices.off), on: coreMedians(slices.on) },
         ratioRps: rps.on / rps.off,
         ratioCpu: cpu.off / cpu.on,
       });
@@ -356,6 +392,16 @@ export function formatSideBySide(r: SideBySideResult): string {
     const t = c.threadsUsPerCall;
     lines.push(
       `- ${c.cell}: main user ${f(t.off.mainUser, 1)} → ${f(t.on.mainUser, 1)}, main system ${f(t.off.mainSystem, 1)} → ${f(t.on.mainSystem, 1)}, other threads ${f(t.off.others, 1)} → ${f(t.on.others, 1)}`,
+    );
+  }
+  lines.push(
+    '',
+    'Cores in the measured windows, off → on (medians; fractions of the window): the proxy core busy, the part of it outside the loaded sidecar, the load core busy:',
+  );
+  for (const c of r.cells) {
+    const k = c.cores;
+    lines.push(
+      `- ${c.cell}: proxy core ${f(k.off.proxyBusy, 3)} → ${f(k.on.proxyBusy, 3)}, outside the sidecar ${f(k.off.proxyNotSidecar, 3)} → ${f(k.on.proxyNotSidecar, 3)}, load core ${f(k.off.loadBusy, 3)} → ${f(k.on.loadBusy, 3)}`,
     );
   }
   lines.push('', 'Per process, median CPU µs per call by cell (the spread is the process luck this harness averages out):');

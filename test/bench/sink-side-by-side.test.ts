@@ -24,6 +24,7 @@ test('bench:sink-procs --quick measures every process in every cell and loses no
   // --node-flags: in the options, in the report, and on every sidecar's real command line.
   assert.deepEqual(r.options.nodeFlags, ['--stack-trace-limit=50']);
   assert.match(run.stdout, /; node flags: --stack-trace-limit=50\n/);
+  assert.match(run.stdout, /- non-stream@16: proxy core (\d|n\/a).* load core /);
   assert.deepEqual(r.sidecarNodeFlags, {
     'sink-off-1': ['--stack-trace-limit=50'],
     'sink-on-1': ['--stack-trace-limit=50'],
@@ -45,6 +46,14 @@ test('bench:sink-procs --quick measures every process in every cell and loses no
       assert.ok(Number.isFinite(s.faultsPerCall) && s.faultsPerCall >= 0, `${c.cell} ${s.process}: ${JSON.stringify(s)}`);
       const t = s.threadsUsPerCall;
       assert.ok(t.mainUser > 0 && t.mainSystem >= 0 && t.others >= 0, `${c.cell} ${s.process}: ${JSON.stringify(t)}`);
+      // Pinned, the cores' busy fractions are read from /proc/stat; both cores did work in the window
+      // (10 ms clock ticks over a short slice: loose bounds). Unpinned, there are none.
+      const k = s.cores;
+      if (r.pinned) {
+        assert.ok(k.proxyBusy > 0.2 && k.proxyBusy < 1.2, `${c.cell} ${s.process}: ${JSON.stringify(k)}`);
+        assert.ok(k.loadBusy > 0.05 && k.loadBusy < 1.2, `${c.cell} ${s.process}: ${JSON.stringify(k)}`);
+        assert.ok(Math.abs(k.proxyNotSidecar) < 0.5, `${c.cell} ${s.process}: ${JSON.stringify(k)}`);
+      } else assert.ok(Number.isNaN(k.proxyBusy) && Number.isNaN(k.loadBusy), JSON.stringify(k));
     }
     // By thread, the group's CPU adds up to about the process's (10 ms clock ticks, short slices).
     for (const g of ['off', 'on'] as const) {
