@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +46,12 @@ export interface SideBySideOptions {
   ledgerSource?: 'rows' | 'spans';
   /** V8 flags every sidecar starts with (default none: as `npm start` and the image start it). */
   nodeFlags: string[];
+  /**
+   * Niceness of the discarding endpoint (0: as the load generator). It stands in for a ClickHouse
+   * on a host of its own; at 19 it takes only the load core's spare time, so its bursts (reading a
+   * batch of megabytes) cannot hold up the load generator and the mock upstream.
+   */
+  endpointNice: number;
   json: boolean;
 }
 
@@ -119,6 +126,8 @@ const USAGE = `npm run bench:sink-procs -- [options]
   --proxy-core N / --load-core N   cores (default 0 / 1)
   --control            A/A check: the "on" group runs with the sink off too (on ÷ off should read 1.00)
   --ledger-source S    spans (the default) or rows: where the sink-on group's ledger comes from
+  --endpoint-nice N    niceness of the discarding endpoint on the load core (default 0; 19: it only
+                       takes the load core's spare time)
   --node-flags "F"     node/V8 flags for every sidecar, e.g. "--max-semi-space-size=32" (default none,
                        as npm start and the image start it)
   --quick              smoke run: 2 processes per group, 1 rotation, 2 short cells
@@ -143,6 +152,7 @@ export function parseSideBySideArgs(argv: readonly string[], root: string): Side
     loadCore: 1,
     control: false,
     nodeFlags: [],
+    endpointNice: 0,
     json: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -167,6 +177,7 @@ export function parseSideBySideArgs(argv: readonly string[], root: string): Side
     else if (a === '--proxy-core') o.proxyCore = count();
     else if (a === '--load-core') o.loadCore = count();
     else if (a === '--control') o.control = true;
+    else if (a === '--endpoint-nice') o.endpointNice = Math.min(19, count());
     else if (a === '--ledger-source') {
       const v = next();
       if (v !== 'rows' && v !== 'spans') throw new Error(`--ledger-source takes rows or spans, not "${v}"\n${USAGE}`);
@@ -266,6 +277,12 @@ async function slice(s: Sidecar, cell: Cell, durationMs: number, warmupMs: numbe
   };
 }
 
+function renice(p: BenchProcess, nice: number): void {
+  const r = spawnSync('renice', ['-n', String(nice), '-p', String(p.pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`renice -n ${nice} -p ${p.pid} (${p.name}) failed: ${r.stderr || r.error?.message}`);
+  log(`${p.name}: niceness ${nice}`);
+}
+
 export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideResult> {
   const startedAt = new Date().toISOString();
   // As `npm run bench`: pinned only with taskset and two cores or more (one core cannot split proxy
@@ -282,6 +299,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
     procs.push(mock);
     const discard = await spawnDiscardEndpoint(loadCore);
     procs.push(discard);
+    if (o.endpointNice > 0) renice(discard, o.endpointNice);
     const sidecars: Sidecar[] = [];
     const sidecarNodeFlags: Record<string, string[]> = {};
     for (let k = 1; k <= o.processes; k++) {
@@ -372,7 +390,7 @@ export function formatSideBySide(r: SideBySideResult): string {
   const lines = [
     `${r.options.control ? 'A/A CONTROL (both groups with the sink off): ' : ''}ClickHouse sink on ÷ off${r.options.ledgerSource ? ` (ledger from ${r.options.ledgerSource})` : ''}, ${r.options.processes} sidecars per group side by side, ${r.options.rotations} slices of ${r.options.sliceMs} ms per process per cell` +
       (r.pinned
-        ? ` (sidecars on core ${r.options.proxyCore}, load + mock + discarding endpoint on core ${r.options.loadCore})`
+        ? ` (sidecars on core ${r.options.proxyCore}, load + mock + discarding endpoint${r.options.endpointNice > 0 ? ` at niceness ${r.options.endpointNice}` : ''} on core ${r.options.loadCore})`
         : ' (NOT pinned)') +
       `; node flags: ${r.options.nodeFlags.join(' ') || 'none'}`,
     '',

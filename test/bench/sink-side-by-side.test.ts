@@ -16,8 +16,10 @@ const ROOT = join(import.meta.dirname, '..', '..');
 test('bench:sink-procs --quick measures every process in every cell and loses no ledger row', { timeout: 180_000 }, async () => {
   // The first argument picks the side-by-side harness (scripts/bench.mjs).
   // A harmless V8 flag, to check that --node-flags reaches every sidecar's node.
-  const run = await runBenchScript(['side-by-side', '--quick', '--json', '--node-flags', '--stack-trace-limit=50']);
+  // --endpoint-nice: the discarding endpoint is reniced (the harness fails if renice does).
+  const run = await runBenchScript(['side-by-side', '--quick', '--json', '--node-flags', '--stack-trace-limit=50', '--endpoint-nice', '5']);
   assert.equal(run.code, 0, `exited ${run.code}:\n${run.stderr}`);
+  assert.match(run.stderr, /\[side-by-side\] discard-clickhouse: niceness 5\n/);
   const r = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as SideBySideResult;
   assert.match(run.stdout, /\| cell \| off req\/s \| on req\/s \| on ÷ off \|/);
   assert.match(run.stdout, /- non-stream@16: main user [\d.]+ → [\d.]+, main system [\d.]+ → [\d.]+, other threads [\d.]+ → [\d.]+\n/);
@@ -76,6 +78,9 @@ test('bench:sink-procs options: cells are mode@concurrency, --control is the A/A
   assert.equal(parseSideBySideArgs([], ROOT).control, false);
   assert.equal(parseSideBySideArgs(['--ledger-source', 'spans'], ROOT).ledgerSource, 'spans');
   assert.equal(parseSideBySideArgs([], ROOT).ledgerSource, undefined);
+  assert.equal(parseSideBySideArgs([], ROOT).endpointNice, 0);
+  assert.equal(parseSideBySideArgs(['--endpoint-nice', '30'], ROOT).endpointNice, 19);
+  assert.throws(() => parseSideBySideArgs(['--endpoint-nice', '-1'], ROOT), /--endpoint-nice needs a whole number/);
   assert.throws(() => parseSideBySideArgs(['--ledger-source', 'span'], ROOT), /--ledger-source takes rows or spans, not "span"/);
   assert.deepEqual(o.cells, [
     { mode: 'stream', concurrency: 64 },
