@@ -81,13 +81,16 @@ export async function startDiscardClickHouse(opts: DiscardOptions = {}): Promise
     }
     let rows = 0;
     let bytes = 0;
-    // RowBinary rows have no delimiter: the body is read whole, then row by row.
-    const otlp = table === 'otlp_in';
-    const keep: Buffer[] | null = binary || otlp || (countSpans && table === 'ai_calls_in_v2') ? [] : null;
+    // RowBinary rows have no delimiter: the body is read whole, then row by row. OTLP documents are
+    // counted as they arrive, chunk by chunk: no burst of work at the end of a batch of megabytes
+    // (the endpoint shares the load core, and stands in for a ClickHouse on a host of its own).
+    const otlp = table === 'otlp_in' ? new OtlpCallCounter() : null;
+    const keep: Buffer[] | null = binary || (countSpans && table === 'ai_calls_in_v2') ? [] : null;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       keep?.push(chunk);
-      if (!binary && !otlp) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
+      if (otlp !== null) otlp.push(chunk);
+      else if (!binary) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
     });
     req.on('end', () => {
       if (binary) {
@@ -103,7 +106,7 @@ export async function startDiscardClickHouse(opts: DiscardOptions = {}): Promise
           res.end(`Code: 33. DB::Exception: ${(err as Error).message}\n`);
           return;
         }
-      } else if (otlp) rows = countOtlpCalls(Buffer.concat(keep as Buffer[]));
+      } else if (otlp !== null) rows = otlp.calls;
       else if (keep !== null) {
         for (const line of Buffer.concat(keep).toString('utf8').split('\n')) if (line !== '') totals.carriedSpans += carried(line);
       }
@@ -146,4 +149,21 @@ export function countOtlpCalls(body: Buffer): number {
   let n = 0;
   for (let i = body.indexOf(SERVER_KIND); i >= 0; i = body.indexOf(SERVER_KIND, i + SERVER_KIND.length)) n++;
   return n;
+}
+
+/** countOtlpCalls over a body that arrives in chunks, a marker possibly split between two of them. */
+export class OtlpCallCounter {
+  calls = 0;
+  /** The last SERVER_KIND.length - 1 bytes seen (a split marker's head), or fewer at the start. */
+  #tail: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): void {
+    const keep = SERVER_KIND.length - 1;
+    // A marker that straddles the boundary lies inside the tail plus the chunk's first bytes; neither
+    // part alone can hold a whole one, so every match here is one the two scans below cannot see.
+    if (this.#tail.length > 0) this.calls += countOtlpCalls(Buffer.concat([this.#tail, chunk.subarray(0, keep)]));
+    this.calls += countOtlpCalls(chunk);
+    const joined = chunk.length >= keep ? chunk : Buffer.concat([this.#tail, chunk]);
+    this.#tail = Buffer.from(joined.subarray(Math.max(0, joined.length - keep)));
+  }
 }

@@ -15,6 +15,7 @@ import { startTelemetry } from '../src/telemetry/setup.js';
 import type { DiscardTotals } from './discard-clickhouse.js';
 import { type BenchProcess, spawnPinned } from './procs.js';
 import { median } from './stats.js';
+import { syntheticCall } from './synthetic-call.js';
 
 /**
  * What the ClickHouse sink costs the sidecar's own CPU, per call: `npm run bench:sink`. With
@@ -191,69 +192,8 @@ export async function measureSinkCost(o: Options, log: (line: string) => void) {
   const recorder = telemetry.recorder;
   let n = 0;
   const oneCall = () => {
-    const now = Date.now();
-    const call = recorder.startCall({ operation: 'chat', method: 'POST', path: '/v1/chat/completions', startedAtMs: now });
-    const attempt = call.startAttempt({
-      operation: 'chat',
-      provider: 'mock',
-      providerName: 'openai',
-      model: 'gpt-4o-mini',
-      stream: false,
-      serverAddress: '127.0.0.1',
-      serverPort: 8080,
-      startedAtMs: now,
-    });
-    const usage = { inputTokens: 75, outputTokens: 51, cacheReadTokens: 0, reasoningTokens: 0 };
-    const durationMs = 12 + (n % 97) / 10;
-    // Plain literals, as the gateway builds them (spread copies can leave records in dictionary mode).
-    const a = {
-      index: 0,
-      targetIndex: 0,
-      tryNumber: 1,
-      provider: 'mock',
-      providerName: 'openai',
-      model: 'gpt-4o-mini',
-      responseModel: 'gpt-4o-mini-2024-07-18',
-      responseId: `chatcmpl-${n}`,
-      finishReasons: ['stop'],
-      startedAtMs: now,
-      durationMs,
-      httpStatus: 200,
-      outcome: 'ok' as const,
-      usage,
-      costUsd: 0.00004185,
-      serverAddress: '127.0.0.1',
-      serverPort: 8080,
-      spanId: attempt.spanId,
-    };
-    attempt.end(a);
-    call.end({
-      callId: `sink-cost-${process.pid}-${n++}`,
-      startedAtMs: now,
-      traceId: call.traceId,
-      spanId: call.spanId,
-      feature: 'bench',
-      route: 'bench',
-      operation: 'chat',
-      path: '/v1/chat/completions',
-      streamed: false,
-      requestedModel: 'gpt-4o-mini',
-      finalProvider: 'mock',
-      finalModel: 'gpt-4o-mini',
-      outcome: 'ok',
-      httpStatus: 200,
-      attemptCount: 1,
-      retryCount: 0,
-      fallbackPath: ['mock/gpt-4o-mini'],
-      latencyMs: durationMs + 0.3,
-      overheadMs: 0.3,
-      usage,
-      costUsd: 0.00004185,
-      priceTableVersion: 'bench',
-      configHash: 'bench',
-      resource: telemetry.resource,
-      attempts: [a],
-    });
+    syntheticCall(recorder, telemetry.resource, n, `sink-cost-${process.pid}-${n}`);
+    n++;
   };
   // One slice: calls paced at the rate in 5 ms ticks; CPU of the whole process per call.
   const TICK_MS = 5;
