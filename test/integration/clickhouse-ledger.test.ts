@@ -443,7 +443,7 @@ for (const kind of BACKENDS) {
             clickhouse_settings: { deduplicate_blocks_in_dependent_materialized_views: 0, ...params.clickhouse_settings },
           }),
       } as unknown as ClickHouseClient;
-      const insert = makeInserter(viewsNotDeduped, ctx, { asyncInsert: false });
+      const insert = makeInserter(viewsNotDeduped, ctx, { asyncInsert: false, paced: kind === 'server' });
       const lines = Object.values(records).map((r) => JSON.stringify(toAiCallRow(r)));
       const batch = makeBatch(1, 'ai_calls', lines);
       await insert(batch);
@@ -473,7 +473,7 @@ for (const kind of BACKENDS) {
       // The call ids the recorder makes: UUIDv7 of the call's start (ai_attempts.ts comes from it).
       const calls = Object.values(records).map((r) => ({ ...r, callId: newCallId(r.startedAtMs) }));
       const batch = spanLedgerBatch(calls);
-      const insert = makeInserter(client, ctx, { asyncInsert: false });
+      const insert = makeInserter(client, ctx, { asyncInsert: false, paced: kind === 'server' });
       await insert(batch);
       const ledger = await rows(client, 'SELECT * FROM span_ledger.ai_calls ORDER BY ts, call_id');
       assert.deepEqual(ledger, calls.map(toAiCallRow));

@@ -172,7 +172,7 @@ for (const kind of BACKENDS) {
     test('a replayed ai_calls_in_v2 batch adds nothing; a replay after a half-done insert completes it', async () => {
       const ctx = { database: 'replays' };
       await migrate(client, ctx);
-      const insert = makeInserter(client, ctx, { asyncInsert: false });
+      const insert = makeInserter(client, ctx, { asyncInsert: false, paced: kind === 'server' });
       const s = scenarioRecords();
       const lines = [{ ...s.retried, callId: 'replayed' }].map((r) => JSON.stringify(toAiCallInRow(r)));
       const batch = makeBatch(1, 'ai_calls_in_v2', lines);
@@ -202,7 +202,7 @@ for (const kind of BACKENDS) {
     test('rows in migration 5 layout (sidecars of the previous release, and their spools) still land through ai_calls_in', async () => {
       const ctx = { database: 'layout5' };
       await migrate(client, ctx);
-      const insert = makeInserter(client, ctx, { asyncInsert: false });
+      const insert = makeInserter(client, ctx, { asyncInsert: false, paced: kind === 'server' });
       const s = scenarioRecords();
       // ai_calls_in's span tuples are ai_calls_in_v2's without the trailing bit set
       const v5 = (r: CallRecord) => {

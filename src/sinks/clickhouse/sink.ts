@@ -69,7 +69,7 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
   const connect = async () => {
     if (!client) {
       client = await openClient(target, { requestTimeoutMs: settings.request_timeout_ms });
-      insertRows = makeInserter(client, ctx, { asyncInsert: settings.async_insert });
+      insertRows = makeInserter(client, ctx, { asyncInsert: settings.async_insert, paced: target.kind === 'http' });
     }
     return { client, insertRows: insertRows as (batch: Batch) => Promise<void> };
   };

@@ -5,6 +5,7 @@ import { aiCallsInV2ColumnNames } from '../ddl/ai-calls-in-v2.js';
 import { type DdlContext, qualified, quoteIdent } from '../ddl/context.js';
 import { OTLP_IN, OTLP_IN_SETTINGS } from '../ddl/otlp-in.js';
 import type { Batch } from './batch.js';
+import { pacedBody } from './paced-body.js';
 
 /** The column list of a JSONCompactEachRow or RowBinary insert, by table (only the `ai_calls_in` tables are written so). */
 const COMPACT_COLUMNS: Partial<Record<Batch['table'], string>> = {
@@ -33,14 +34,21 @@ export function insertQuery(ctx: DdlContext, batch: Batch): string {
  * the insert goes to the Distributed table in the foreground, so a failure reaches us (and the
  * spool) instead of sitting in a node's local queue; the Replicated tables dedup each shard block.
  */
-export function makeInserter(client: ClickHouseClient, ctx: DdlContext, opts: { asyncInsert: boolean }): (batch: Batch) => Promise<void> {
+export function makeInserter(
+  client: ClickHouseClient,
+  ctx: DdlContext,
+  opts: {
+    asyncInsert: boolean /** Send the body in slices (pacedBody): a server over a socket, not the embedded chDB, which decodes each chunk as UTF-8 text on its own. */;
+    paced: boolean;
+  },
+): (batch: Batch) => Promise<void> {
   const extra: ServerSettings = {};
   if (opts.asyncInsert) Object.assign(extra, { async_insert: 1, wait_for_async_insert: 1, async_insert_deduplicate: 1 });
   if (ctx.cluster) Object.assign(extra, { distributed_foreground_insert: 1 });
   return async (batch) => {
     const res = await client.exec({
       query: insertQuery(ctx, batch),
-      values: Readable.from([batch.body], { objectMode: false }),
+      values: Readable.from(opts.paced ? pacedBody(batch.body) : [batch.body], { objectMode: false }),
       clickhouse_settings: {
         ...extra,
         insert_deduplicate: 1,
