@@ -402,32 +402,26 @@ export function formatSideBySide(r: SideBySideResult): string {
       `| ${c.cell} | ${f(c.rps.off)} | ${f(c.rps.on)} | ${f(c.ratioRps, 3)} | ${f(c.cpuUsPerCall.off, 1)} | ${f(c.cpuUsPerCall.on, 1)} | ${f(c.ratioCpu, 3)} | ${f(c.faultsPerCall.off, 2)}, ${f(c.faultsPerCall.on, 2)} | ${c.ratioRps >= 0.9 ? 'yes' : 'NO'} |`,
     );
   }
-  lines.push(
-    '',
+  // One line per cell under a heading: `- cell: …`.
+  const section = (title: string, line: (c: CellResult) => string) => {
+    lines.push('', title);
+    for (const c of r.cells) lines.push(`- ${c.cell}: ${line(c)}`);
+  };
+  section(
     'CPU µs per call by thread, off → on (medians; the main thread runs the JavaScript and its system calls, the other threads are V8 helpers and libuv):',
+    ({ threadsUsPerCall: t }) =>
+      `main user ${f(t.off.mainUser, 1)} → ${f(t.on.mainUser, 1)}, main system ${f(t.off.mainSystem, 1)} → ${f(t.on.mainSystem, 1)}, other threads ${f(t.off.others, 1)} → ${f(t.on.others, 1)}`,
   );
-  for (const c of r.cells) {
-    const t = c.threadsUsPerCall;
-    lines.push(
-      `- ${c.cell}: main user ${f(t.off.mainUser, 1)} → ${f(t.on.mainUser, 1)}, main system ${f(t.off.mainSystem, 1)} → ${f(t.on.mainSystem, 1)}, other threads ${f(t.off.others, 1)} → ${f(t.on.others, 1)}`,
-    );
-  }
-  lines.push(
-    '',
+  section(
     'Cores in the measured windows, off → on (medians; fractions of the window): the proxy core busy, the part of it outside the loaded sidecar, the load core busy:',
+    ({ cores: k }) =>
+      `proxy core ${f(k.off.proxyBusy, 3)} → ${f(k.on.proxyBusy, 3)}, outside the sidecar ${f(k.off.proxyNotSidecar, 3)} → ${f(k.on.proxyNotSidecar, 3)}, load core ${f(k.off.loadBusy, 3)} → ${f(k.on.loadBusy, 3)}`,
   );
-  for (const c of r.cells) {
-    const k = c.cores;
-    lines.push(
-      `- ${c.cell}: proxy core ${f(k.off.proxyBusy, 3)} → ${f(k.on.proxyBusy, 3)}, outside the sidecar ${f(k.off.proxyNotSidecar, 3)} → ${f(k.on.proxyNotSidecar, 3)}, load core ${f(k.off.loadBusy, 3)} → ${f(k.on.loadBusy, 3)}`,
-    );
-  }
-  lines.push('', 'Per process, median CPU µs per call by cell (the spread is the process luck this harness averages out):');
-  for (const c of r.cells) {
+  section('Per process, median CPU µs per call by cell (the spread is the process luck this harness averages out):', (c) => {
     const byProcess = new Map<string, number[]>();
     for (const s of [...c.slices.off, ...c.slices.on]) byProcess.set(s.process, [...(byProcess.get(s.process) ?? []), s.cpuUsPerCall]);
-    lines.push(`- ${c.cell}: ${[...byProcess].map(([p, v]) => `${p} ${f(median(v), 1)}`).join(', ')}`);
-  }
+    return [...byProcess].map(([p, v]) => `${p} ${f(median(v), 1)}`).join(', ');
+  });
   lines.push(
     '',
     `Worst cell on ÷ off by req/s: ${f(r.worstRatioRps, 3)}. Ledger: ${r.ledger.rows} ledger rows (calls in otlp_in documents, and ai_calls_in_v2 rows) at the discarding endpoint for ${r.ledger.callsSent} calls the sink-on sidecars answered` +
