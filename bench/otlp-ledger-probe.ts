@@ -25,8 +25,8 @@ import { LEDGER_DATABASE, startBenchSidecar } from './sidecar.js';
  *
  * Usage: `node --import tsx bench/otlp-ledger-probe.ts [--seconds 3] [--rounds 4] [--build-dir
  * .bench-results/build]`. It checks that each path leaves one `ai_calls` row and one
- * `ai_attempts` row per call, two `otel_traces` rows per call, and `sum(cost_usd)` of the calls
- * it served; it exits 1 otherwise. That the two paths write the same values, column by column, is
+ * `ai_attempts` row per call, two `otel_traces` rows per call, and the same cost per call on
+ * both paths (every bench call is the same priced fixture), above zero; it exits 1 otherwise. That the two paths write the same values, column by column, is
  * the ClickHouse tests' job (test/integration/clickhouse-sidecar.test.ts,
  * clickhouse-ledger.test.ts).
  */
@@ -44,12 +44,11 @@ const TABLE: Record<Source, string> = { spans: 'otlp_in', rows: 'ai_calls_in_v2'
 interface Captured {
   inserts: { url: string; body: Buffer }[];
   calls: number;
-  costUsd: number;
 }
 
 /** One sidecar with this ledger source under `seconds` of non-stream load; the bodies of its ledger inserts. */
 async function capture(work: string, source: Source): Promise<Captured> {
-  const got: Captured = { inserts: [], calls: 0, costUsd: 0 };
+  const got: Captured = { inserts: [], calls: 0 };
   const insertInto = new RegExp(`INSERT INTO\\s+\\S*${TABLE[source]}\\b`);
   const server = createServer((req, res) => {
     void buffer(req).then((body) => {
@@ -139,6 +138,7 @@ async function measure(source: Source, c: Captured): Promise<Landed> {
 const work = mkdtempSync(join(tmpdir(), 'switchyard-otlp-probe-'));
 try {
   let ok = true;
+  const costPerCall: number[] = [];
   for (const source of ['spans', 'rows'] as const) {
     log(`capturing ${seconds} s of non-stream calls from ${buildDir}, ledger_source: ${source}`);
     const c = await capture(work, source);
@@ -149,8 +149,13 @@ try {
     if (c.inserts.length === 0) throw new Error(`nothing captured: the ${source} sidecar sent no ledger inserts`);
     const landed = await measure(source, c);
     // Each bench call is one attempt with two sampled spans; the mock's fixture prices every call the same.
-    if (landed.calls !== c.calls || landed.attempts !== c.calls || landed.spans !== 2 * c.calls || !(landed.cost > 0)) ok = false;
+    if (landed.calls !== c.calls || landed.attempts !== c.calls || landed.spans !== 2 * c.calls) ok = false;
+    costPerCall.push(landed.cost / landed.calls);
   }
+  // The mock's fixture prices every call the same, so sum(cost_usd) ÷ calls must agree between the paths.
+  const [fromSpans = Number.NaN, fromRows = Number.NaN] = costPerCall;
+  process.stdout.write(`cost per call: spans ${fromSpans}, rows ${fromRows}\n`);
+  if (!(fromSpans > 0) || Math.abs(fromSpans - fromRows) > 1e-9 * fromSpans) ok = false;
   process.stdout.write(ok ? 'both paths: every call landed once, in every table\n' : 'MISMATCH (see above)\n');
   if (!ok) process.exitCode = 1;
 } finally {

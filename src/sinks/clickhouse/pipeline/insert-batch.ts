@@ -38,7 +38,8 @@ export function makeInserter(
   client: ClickHouseClient,
   ctx: DdlContext,
   opts: {
-    asyncInsert: boolean /** Send the body in slices (pacedBody): a server over a socket, not the embedded chDB, which decodes each chunk as UTF-8 text on its own. */;
+    asyncInsert: boolean;
+    /** Send the body in slices (pacedBody): to a server over a socket, not to the embedded chDB, which decodes each chunk as UTF-8 text on its own. */
     paced: boolean;
   },
 ): (batch: Batch) => Promise<void> {
