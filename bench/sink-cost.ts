@@ -88,6 +88,7 @@ class SwitchedSink implements CallSink, EndedSpanSink, SpanLedgerSource {
   spans = 0;
   /** Calls (SERVER spans) handed to the span ledger. */
   ledgerCalls = 0;
+  ledger: SwitchedLedger | undefined = undefined;
   constructor(
     private readonly inner: ClickHouseSink,
     private readonly source: LedgerSource,
@@ -96,7 +97,8 @@ class SwitchedSink implements CallSink, EndedSpanSink, SpanLedgerSource {
     if (this.source !== 'spans') return null;
     const ledger = this.inner.attachSpanLedger();
     if (ledger === null) throw new Error('the ClickHouse sink did not hand out its span ledger');
-    return new SwitchedLedger(this, ledger);
+    this.ledger = new SwitchedLedger(this, ledger);
+    return this.ledger;
   }
   get spanExporter() {
     return this.inner.spanExporter;
@@ -128,10 +130,20 @@ class SwitchedLedger implements SpanLedger {
     private readonly sink: SwitchedSink,
     private readonly inner: SpanLedger,
   ) {}
-  copy(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, call: boolean): void {
+  readonly #drains: (() => void)[] = [];
+  copySpans(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, spans: number, calls: number): void {
     if (this.sink.phase !== 'spans') return;
-    this.#count(call);
-    this.inner.copy(resource, scope, bytes, from, to, call);
+    this.sink.spans += spans;
+    this.sink.ledgerCalls += calls;
+    this.inner.copySpans(resource, scope, bytes, from, to, spans, calls);
+  }
+  drainFrom(drain: () => void): void {
+    this.#drains.push(drain);
+    this.inner.drainFrom(drain);
+  }
+  /** Has the batcher hand over what it holds now, under the current phase (a slice's spans stay in it). */
+  drainNow(): void {
+    for (const drain of this.#drains) drain();
   }
   encode<T>(resource: Resource, scope: SpanScope, encode: (w: SpanBytes, span: T) => void, span: T, call: boolean): void {
     if (this.sink.phase !== 'spans') return;
@@ -198,6 +210,8 @@ export async function measureSinkCost(o: Options, log: (line: string) => void) {
   // One slice: calls paced at the rate in 5 ms ticks; CPU of the whole process per call.
   const TICK_MS = 5;
   const slice = async (phase: Phase, ms: number) => {
+    // Spans the batcher still holds from the last slice are handed over (and dropped) under 'off'.
+    sink.ledger?.drainNow();
     sink.phase = phase;
     const perTick = (o.rate * TICK_MS) / 1000;
     const cpu0 = process.cpuUsage();

@@ -51,8 +51,9 @@ export interface LeanSpanOutput {
   exporting: boolean;
 }
 
-/** A LeanSpanOutput, with `exporting` worked out. */
+/** A LeanSpanOutput, with `exporting` worked out, and the batcher feeding the ledger if there are both. */
 export function leanSpanOutput(o: Omit<LeanSpanOutput, 'exporting' | 'ledger'> & { ledger?: SpanLedger }): LeanSpanOutput {
+  if (o.batcher !== undefined && o.ledger !== undefined) o.batcher.feedLedger(o.ledger);
   return {
     ...o,
     ledger: o.ledger,
@@ -397,14 +398,18 @@ class LeanAttemptSpan implements AttemptHandle, LeanEndedSpan {
 /**
  * Hands an ended span to every output: a sampled one to all of them, an unsampled one to the span
  * ledger only. The OTLP JSON is encoded first: if that throws (a record of an unexpected shape),
- * the span goes nowhere, as before (and its call's record goes to the ledger as a row). The ledger
- * copies the batcher's bytes when the batcher took the span, and encodes it itself otherwise.
+ * the span goes nowhere, as before (and its call's record goes to the ledger as a row). A span the
+ * batcher took reaches the ledger from the batcher's buffer (in bulk, `feedLedger`); the ledger
+ * encodes any other itself.
  */
 function emit(out: LeanSpanOutput, span: LeanEndedSpan, sampled: boolean, call: boolean, ledger: SpanLedger | undefined): void {
   const batcher = out.batcher;
-  if (sampled && batcher !== undefined && batcher.enqueue(out.resource, LEAN_SCOPE, writeLeanSpan, span)) {
-    ledger?.copy(out.resource, LEAN_SCOPE, batcher.lastSpan.bytes, batcher.lastSpan.from, batcher.lastSpan.to, call);
-  } else ledger?.encode(out.resource, LEAN_SCOPE, writeLeanSpan, span, call);
+  // A span the batcher queues with a ledger call reaches the ledger from the batcher, in bulk.
+  const queued =
+    sampled &&
+    batcher !== undefined &&
+    batcher.enqueue(out.resource, LEAN_SCOPE, writeLeanSpan, span, ledger !== undefined ? call : undefined);
+  if (!queued) ledger?.encode(out.resource, LEAN_SCOPE, writeLeanSpan, span, call);
   if (!sampled) return;
   for (const sink of out.spanSinks) {
     try {

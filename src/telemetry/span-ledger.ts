@@ -8,17 +8,28 @@ export type SpanScope = ReadableSpan['instrumentationScope'];
 /**
  * The span ledger: where the lean span path hands every call's spans, sampled or not, as OTLP/JSON
  * span objects, for ClickHouse's views to build the ledger from (sinks/clickhouse/ddl/otlp-in.ts).
- * A sampled span the OTLP batcher has already encoded is copied from the batcher's buffer; any
- * other is encoded into the ledger's own. The ClickHouse sink implements it
+ * Sampled spans the OTLP batcher has encoded reach it in bulk: the batcher hands over each run of
+ * them with one copy (`copySpans`) when the ledger drains it (`drainFrom`: before every seal, and at
+ * least every `max_delay_ms`) or before the batch they are in is exported; any other span is encoded
+ * into the ledger's own buffer as it ends. The ClickHouse sink implements it
  * (sinks/clickhouse/pipeline/otlp-ledger.ts); nothing here waits or does I/O.
  */
 export interface SpanLedger {
-  /** Copies a span object encoded elsewhere: `bytes[from, to)`. `call`: a SERVER span (one ledger row). */
-  copy(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, call: boolean): void;
+  /**
+   * Copies span objects encoded elsewhere: `bytes[from, to)` is `spans` of them separated by
+   * commas, `calls` of them SERVER spans (one ledger row each).
+   */
+  copySpans(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, spans: number, calls: number): void;
   /** Encodes a span into the ledger's own buffer; throws what `encode` throws (then nothing is kept). */
   encode<T>(resource: Resource, scope: SpanScope, encode: (w: SpanBytes, span: T) => void, span: T, call: boolean): void;
   /** A call one of whose spans the ledger did not get: it takes the record itself instead. */
   missed(record: CallRecord): void;
+  /**
+   * Registers a holder of ledger spans (the OTLP batcher): `drain` hands every span it holds for
+   * the ledger over (`copySpans`), synchronously. The ledger calls it before it seals a batch and at
+   * least every `max_delay_ms`, so a span waits no longer for the holder than for the ledger itself.
+   */
+  drainFrom(drain: () => void): void;
 }
 
 /** A sink that can take the ledger as spans (the ClickHouse sink, unless its config says rows). */

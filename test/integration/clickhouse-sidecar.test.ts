@@ -13,6 +13,7 @@ import { BACKENDS, startBackend, type TestBackend } from '../support/clickhouse-
 import { twoProviderYaml } from '../support/configs.js';
 import { loadFixture } from '../support/fixtures.js';
 import { jsonReply, type MockUpstream, type Reply, startMockUpstream } from '../support/mock-upstream.js';
+import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver.js';
 import { startSidecar, type TestSidecar } from '../support/sidecar.js';
 
 /**
@@ -25,9 +26,16 @@ const fixtureReply = (name: string, chunkSize?: number): Reply => {
   return { kind: 'bytes', status: 200, contentType: f.contentType, body: f.body, ...(chunkSize ? { chunkSize } : {}) };
 };
 
-// `spans`: the ledger from the spans (otlp_in's views); `rows`: one ai_calls_in_v2 row per call.
-for (const [kind, source] of BACKENDS.flatMap((k) => (['spans', 'rows'] as const).map((s) => [k, s] as const))) {
-  describe(`sidecar traffic into ClickHouse (${kind}, ledger from ${source})`, () => {
+// `spans`: the ledger from the spans (otlp_in's views), with the spans also exported over OTLP (the
+// ledger then takes the sampled ones from the OTLP batcher) and without; `rows`: one ai_calls_in_v2
+// row per call.
+const VARIANTS = [
+  { source: 'spans', otlp: true },
+  { source: 'spans', otlp: false },
+  { source: 'rows', otlp: false },
+] as const;
+for (const [kind, { source, otlp: withOtlp }] of BACKENDS.flatMap((k) => VARIANTS.map((v) => [k, v] as const))) {
+  describe(`sidecar traffic into ClickHouse (${kind}, ledger from ${source}${withOtlp ? ', spans exported over OTLP' : ''})`, () => {
     let backend: TestBackend;
     let client: ClickHouseClient;
     let sink: ClickHouseSink;
@@ -35,6 +43,7 @@ for (const [kind, source] of BACKENDS.flatMap((k) => (['spans', 'rows'] as const
     let backup: MockUpstream;
     let sc: TestSidecar;
     let spoolDir: string;
+    let otlp: OtlpReceiver | undefined;
 
     before(async () => {
       delete process.env.CLICKHOUSE_URL;
@@ -50,7 +59,9 @@ for (const [kind, source] of BACKENDS.flatMap((k) => (['spans', 'rows'] as const
       );
       primary = await startMockUpstream();
       backup = await startMockUpstream();
+      if (withOtlp) otlp = await startOtlpReceiver();
       sc = await startSidecar({
+        ...(otlp ? { otlpUrl: otlp.url } : {}),
         yaml: twoProviderYaml({ primary: primary.baseUrl, secondary: backup.baseUrl, retry: { max_attempts: 2 }, timeoutMs: 2000 }),
         sinks: [sink],
         spanSinks: [sink],
@@ -61,7 +72,7 @@ for (const [kind, source] of BACKENDS.flatMap((k) => (['spans', 'rows'] as const
     after(async () => {
       await sc?.close();
       await sink?.close();
-      await Promise.all([primary?.close(), backup?.close()]);
+      await Promise.all([primary?.close(), backup?.close(), otlp?.close()]);
       await backend?.dispose();
       rmSync(spoolDir, { recursive: true, force: true });
     });
@@ -105,6 +116,14 @@ for (const [kind, source] of BACKENDS.flatMap((k) => (['spans', 'rows'] as const
       );
 
       assert.equal(sink.health().ledger, source);
+      // With OTLP export on, the collector gets the same calls' SERVER spans.
+      if (otlp) {
+        const servers = await otlp.waitForSpans((got) => got.filter((x) => x.kind === 'SERVER').length >= 5);
+        assert.deepEqual(
+          servers.filter((x) => x.kind === 'SERVER').map((x) => x.attributes['switchyard.call.id']),
+          records.map((r) => r.callId),
+        );
+      }
       const ledger = await (
         await client.query({ query: 'SELECT * FROM switchyard.ai_calls ORDER BY ts, call_id', format: 'JSONEachRow' })
       ).json();

@@ -9,6 +9,7 @@ import { computeCost } from '../../src/pricing/index.js';
 import { type TestClickHouseServer, startClickHouseServer } from '../support/clickhouse-server.js';
 import { loadFixture } from '../support/fixtures.js';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.js';
+import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver.js';
 import { type SpawnedSidecar, spawnSidecar } from '../support/spawn-sidecar.js';
 import { until } from '../support/until.js';
 
@@ -16,18 +17,22 @@ import { until } from '../support/until.js';
  * The durability promise, end to end, with real processes: `switchyard serve` writing to a real
  * ClickHouse server. ClickHouse stops in the middle of 1,100 calls, the sidecar is SIGTERMed and
  * restarted while it is down, ClickHouse comes back: every call is in the ledger exactly once.
+ * With the span ledger the sidecar also exports its spans over OTLP, so the ledger gets the sampled
+ * spans from the OTLP batcher's queue, and the collector goes away too, mid-run, for good.
  */
 // Both ledger sources: the calls' spans into otlp_in (the default), and one ai_calls_in_v2 row per call.
 for (const source of ['rows', 'spans'] as const)
   describe(`ledger fault (ledger from ${source}): ClickHouse down mid-run, sidecar restarted, nothing lost or doubled`, () => {
     let ch: TestClickHouseServer;
     let upstream: MockUpstream;
+    let otlp: OtlpReceiver;
     let configPath: string;
     let spoolDir: string;
 
     before(async () => {
       ch = await startClickHouseServer();
       upstream = await startMockUpstream();
+      otlp = await startOtlpReceiver();
       const f = loadFixture('openai/chat-completion-tool-calls');
       upstream.setFallback({ kind: 'bytes', status: 200, contentType: f.contentType, body: f.body });
       const dir = mkdtempSync(join(tmpdir(), 'switchyard-ledger-fault-'));
@@ -42,7 +47,7 @@ features:
   support-chat: { targets: [ { provider: primary, model: gpt-4o-mini } ], retry: { max_attempts: 1 } }
 default_feature: support-chat
 telemetry:
-  clickhouse:
+${source === 'spans' ? `  otlp: { endpoint: ${otlp.url} }\n` : ''}  clickhouse:
     url: ${ch.url}
     database: switchyard
     ledger_source: ${source}
@@ -54,6 +59,7 @@ telemetry:
     });
     after(async () => {
       await upstream?.close();
+      await otlp?.close().catch(() => {}); // closed already by the spans test
       await ch?.dispose();
     });
 
@@ -75,9 +81,16 @@ telemetry:
 
     test('1,100 calls: count(), distinct call ids and sum(cost_usd) equal what was sent', async () => {
       let sent = 0;
-      const first = await spawnSidecar(configPath);
+      // A short export timeout: the SIGTERM flush gives up on the gone collector quickly.
+      const env = { OTEL_BSP_EXPORT_TIMEOUT: '1000' };
+      const first = await spawnSidecar(configPath, env);
       sent += await drive(first, 500, async (i) => {
         if (i === 250) await ch.stop(); // ClickHouse goes away mid-run; the app must not notice
+        if (i === 400 && source === 'spans') {
+          // The collector got the spans (so the ledger took them from the OTLP batcher), then goes.
+          await otlp.waitForSpans((spans) => spans.length > 0);
+          await otlp.close();
+        }
       });
       const health = (await (await fetch(`${first.healthUrl}/readyz`)).json()) as {
         status: string;
@@ -88,7 +101,7 @@ telemetry:
       assert.equal(health.sinks[0]?.ledger, source);
       assert.equal(await first.stop(), 0, 'SIGTERM spools what it cannot write and exits 0');
 
-      const second = await spawnSidecar(configPath); // restarted while ClickHouse is still down
+      const second = await spawnSidecar(configPath, env); // restarted while ClickHouse is still down
       sent += await drive(second, 300);
       await ch.start();
       sent += await drive(second, 300);

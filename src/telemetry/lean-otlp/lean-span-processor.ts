@@ -1,6 +1,7 @@
 import { type Context, diag, TraceFlags } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanLedger } from '../span-ledger.js';
 import { writeSpanJson } from './encode-span-json.js';
 import { SpanBytes } from './span-bytes.js';
 import { type Chunk, RequestFraming } from './otlp-request-frame.js';
@@ -19,6 +20,11 @@ import type { OtlpPoster } from './post-otlp.js';
  * batch is full or `scheduledDelayMillis` after the first span, one export in flight, at most
  * `maxQueueSize` spans waiting. A span that finds the queue full is dropped and counted (`dropped`),
  * with a warning per burst; a failed export is counted (`failedSpans`) and logged.
+ *
+ * With a span ledger (`feedLedger`), the lean spans it queues for the ledger too are handed over in
+ * bulk, one copy per run of spans: when the ledger drains it, and before a batch is exported (after
+ * which its buffer is reused). The ledger never copies span by span, and a span the batcher took
+ * reaches the ledger even if its export fails.
  */
 export interface LeanBatchOptions {
   poster: OtlpPoster;
@@ -56,6 +62,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   private readonly framing = new RequestFraming();
   /** Writes each span into its chunk's buffer. */
   private readonly writer = new SpanBytes(NO_BYTES);
+  private ledger: SpanLedger | undefined = undefined;
 
   constructor(o: LeanBatchOptions) {
     this.o = { ...o, maxExportBatchSize: Math.max(1, Math.min(o.maxExportBatchSize, o.maxQueueSize)) };
@@ -68,19 +75,26 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
     this.enqueue(span.resource, span.instrumentationScope, writeSpanJson, span);
   }
 
-  /**
-   * Where the span `enqueue` queued last was written: `bytes[from, to)` is its OTLP/JSON object,
-   * valid until the next call into this processor (the span ledger copies it at once).
-   */
-  readonly lastSpan: { bytes: Buffer; from: number; to: number } = { bytes: Buffer.alloc(0), from: 0, to: 0 };
+  /** Hands the spans queued with a `ledgerCall` to `ledger` too (span-ledger.ts). */
+  feedLedger(ledger: SpanLedger): void {
+    this.ledger = ledger;
+    ledger.drainFrom(() => this.drainToLedger());
+  }
 
   /**
    * Queues one span: `encode` writes its OTLP/JSON span object straight into the buffer of the
    * batch it will go out in. Same queue bound, drop counting and batching as onEnd. If `encode`
    * throws, nothing is queued and the error is thrown on. False: not queued (stopped, or the queue
-   * is full and the span was dropped).
+   * is full and the span was dropped). `ledgerCall`, with a ledger fed: the span goes to the ledger
+   * too, and is a SERVER span (a ledger row) or not; a span not queued does not.
    */
-  enqueue<T>(resource: Resource, scope: ReadableSpan['instrumentationScope'], encode: (w: SpanBytes, span: T) => void, span: T): boolean {
+  enqueue<T>(
+    resource: Resource,
+    scope: ReadableSpan['instrumentationScope'],
+    encode: (w: SpanBytes, span: T) => void,
+    span: T,
+    ledgerCall?: boolean,
+  ): boolean {
     if (this.stopped) return false;
     if (this.queued >= this.o.maxQueueSize) {
       this.drop();
@@ -90,20 +104,23 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
       this.warn('span queue was full: spans dropped', { dropped: this.droppedInBurst, dropped_total: this.dropped });
       this.droppedInBurst = 0;
     }
+    const ledger = ledgerCall !== undefined && this.ledger !== undefined;
     let chunk = this.queue[this.queue.length - 1];
-    if (chunk === undefined || chunk.resource !== resource || chunk.scope !== scope || chunk.ends.length >= this.o.maxExportBatchSize) {
-      chunk = this.newChunk(resource, scope);
+    if (
+      chunk === undefined ||
+      chunk.resource !== resource ||
+      chunk.scope !== scope ||
+      chunk.ledger !== ledger ||
+      chunk.ends.length >= this.o.maxExportBatchSize
+    ) {
+      chunk = this.newChunk(resource, scope, ledger);
       this.queue.push(chunk);
     }
     const n = chunk.ends.length;
     const w = this.writer;
     w.reset(chunk.bytes, n === 0 ? chunk.start : (chunk.ends[n - 1] as number));
-    let from = w.pos;
     try {
-      if (n > 0) {
-        w.byte(COMMA);
-        from++;
-      }
+      if (n > 0) w.byte(COMMA);
       encode(w, span);
     } catch (err) {
       // What was written past the last span's end is not part of the chunk.
@@ -115,10 +132,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
     // The writer may have moved the chunk to a bigger buffer.
     chunk.bytes = w.buf;
     chunk.ends.push(w.pos);
-    const last = this.lastSpan;
-    last.bytes = chunk.bytes;
-    last.from = from;
-    last.to = w.pos;
+    if (ledgerCall === true) chunk.calls++;
     w.reset(NO_BYTES, 0);
     if (n + 1 === this.o.maxExportBatchSize) this.chunkBytes = Math.max(MIN_CHUNK_BYTES, chunk.bytes.length);
     this.queued++;
@@ -147,13 +161,44 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
    * An empty chunk: a buffer (the spare one if it is big enough) that starts with the request's
    * head and has room for `room` bytes of spans.
    */
-  private newChunk(resource: Resource, scope: ReadableSpan['instrumentationScope'], room = 0): Chunk {
+  private newChunk(resource: Resource, scope: ReadableSpan['instrumentationScope'], ledger: boolean, room = 0): Chunk {
     const { head } = this.framing.frame(resource, scope);
     const size = Math.max(this.chunkBytes, head.length + Math.max(room, head.length));
     const spare = this.spares.pop();
     const bytes = spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafeSlow(size);
     bytes.set(head, 0);
-    return { resource, scope, bytes, start: head.length, ends: [], headFinal: !resource.asyncAttributesPending };
+    return {
+      resource,
+      scope,
+      bytes,
+      start: head.length,
+      ends: [],
+      headFinal: !resource.asyncAttributesPending,
+      ledger,
+      ledgered: 0,
+      calls: 0,
+    };
+  }
+
+  /**
+   * Hands the ledger every span queued for it and not yet handed over: one copy per chunk, of the
+   * comma-separated span objects as they will be posted. A chunk is marked before the copy, so a
+   * seal the copy sets off (and the drain that seal starts) does not hand the same spans twice.
+   */
+  private drainToLedger(): void {
+    const ledger = this.ledger;
+    if (ledger === undefined) return;
+    for (const chunk of this.queue) {
+      const n = chunk.ends.length;
+      const done = chunk.ledgered;
+      if (!chunk.ledger || done === n) continue;
+      // Span `done` starts after the comma that followed span `done - 1`.
+      const from = done === 0 ? chunk.start : (chunk.ends[done - 1] as number) + 1;
+      const calls = chunk.calls;
+      chunk.ledgered = n;
+      chunk.calls = 0;
+      ledger.copySpans(chunk.resource, chunk.scope, chunk.bytes, from, chunk.ends[n - 1] as number, n - done, calls);
+    }
   }
 
   /** Keeps a whole buffer whose post is over for the next chunk. */
@@ -180,6 +225,8 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
 
   /** Takes the first maxExportBatchSize spans off the queue (splitting a chunk if need be). */
   private takeBatch(): Chunk[] {
+    // The ledger gets the spans before their buffer is posted (and then reused).
+    this.drainToLedger();
     const batch: Chunk[] = [];
     let left = this.o.maxExportBatchSize;
     while (left > 0 && this.queue.length > 0) {
@@ -196,9 +243,10 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
       const cut = chunk.ends[left - 1] as number;
       const last = chunk.ends[n - 1] as number;
       batch.push({ ...chunk, ends: chunk.ends.slice(0, left) });
-      const rest = this.newChunk(chunk.resource, chunk.scope, last - cut - 1);
+      const rest = this.newChunk(chunk.resource, chunk.scope, chunk.ledger, last - cut - 1);
       chunk.bytes.copy(rest.bytes, rest.start, cut + 1, last);
       rest.ends = chunk.ends.slice(left).map((e) => e - cut - 1 + rest.start);
+      rest.ledgered = rest.ends.length;
       this.queue[0] = rest;
       left = 0;
     }

@@ -18,6 +18,12 @@ export interface Chunk {
   ends: number[];
   /** Whether the head was written with the resource's final attributes (none still being detected). */
   headFinal: boolean;
+  /** Whether its spans also go to the span ledger (then a chunk holds only such spans). */
+  ledger: boolean;
+  /** Spans already handed to the ledger (the first `ledgered` of `ends`). */
+  ledgered: number;
+  /** SERVER spans among those not yet handed to the ledger (the ledger's rows). */
+  calls: number;
 }
 
 /**

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -23,7 +22,6 @@ let meterProvider: MeterProvider;
 const histograms = createCallHistograms();
 let prometheus: PrometheusExporter;
 let metricsServer: Server;
-let metricsUrl: string;
 let sink: CollectingSink;
 let recorder: SwitchyardRecorder;
 
@@ -37,7 +35,6 @@ before(async () => {
   meterProvider = new MeterProvider({ readers: [prometheus] });
   metricsServer = createServer((req, res) => prometheus.getMetricsRequestHandler(req, res));
   await new Promise<void>((resolve) => metricsServer.listen(0, '127.0.0.1', resolve));
-  metricsUrl = `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`;
   sink = new CollectingSink('clickhouse');
   recorder = createRecorder({ tracerProvider, meterProvider, histograms, sinks: [sink], captureContent: false });
 });

@@ -10,7 +10,7 @@ import { DOC_SPANS, OtlpLedger } from '../../../src/sinks/clickhouse/pipeline/ot
 import { viewKeysMatch } from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
 import { NOOP_CALL_HISTOGRAMS } from '../../../src/telemetry/call-histograms.js';
 import { writeLeanSpan } from '../../../src/telemetry/lean-otlp/encode-lean-span.js';
-import { LeanBatchSpanProcessor } from '../../../src/telemetry/lean-otlp/lean-span-processor.js';
+import { type LeanBatchOptions, LeanBatchSpanProcessor } from '../../../src/telemetry/lean-otlp/lean-span-processor.js';
 import { LEAN_SCOPE, leanSpanOutput } from '../../../src/telemetry/lean-spans.js';
 import { createRecorder, type SwitchyardRecorder } from '../../../src/telemetry/recorder.js';
 import { attemptRecord, callRecord } from './records.js';
@@ -44,13 +44,13 @@ function spansOf(body: Buffer): OtlpSpan[] {
 
 const attr = (s: OtlpSpan, key: string) => s.attributes.find((a) => a.key === key)?.value;
 
-function ledgerOf(o: { maxRows?: number; maxBytes?: number } = {}) {
+function ledgerOf(o: { maxRows?: number; maxBytes?: number; maxDelayMs?: number } = {}) {
   const batches: Batch[] = [];
   const missed: CallRecord[] = [];
   let seq = 0;
   const ledger = new OtlpLedger({
     limits: { maxRows: o.maxRows ?? 10_000, maxBytes: o.maxBytes ?? 8 * 1024 * 1024 },
-    maxDelayMs: 60_000,
+    maxDelayMs: o.maxDelayMs ?? 60_000,
     nextSeq: () => ++seq,
     runId: 'r1',
     // The body is lent until delivery gives it back: keep a copy.
@@ -61,7 +61,7 @@ function ledgerOf(o: { maxRows?: number; maxBytes?: number } = {}) {
   return { ledger, batches, missed };
 }
 
-function side(withBatcher: boolean, ledger: OtlpLedger | undefined) {
+function side(withBatcher: boolean, ledger: OtlpLedger | undefined, o: Partial<LeanBatchOptions> = {}) {
   const posted: Buffer[] = [];
   const batcher = withBatcher
     ? new LeanBatchSpanProcessor({
@@ -70,6 +70,8 @@ function side(withBatcher: boolean, ledger: OtlpLedger | undefined) {
         maxQueueSize: 2048,
         scheduledDelayMillis: 60_000,
         exportTimeoutMillis: 5000,
+        onWarn: () => {},
+        ...o,
       })
     : undefined;
   const recorder = createRecorder({
@@ -182,6 +184,114 @@ test('unsampled calls reach the ledger only, with the W3C sampled flag off; with
     assert.ok(spans.filter((x) => x.traceId !== record.traceId).every((x) => (x.flags & 1) === 1));
     if (withBatcher) assert.equal(s.posted.flatMap((b) => spansOf(b)).length, 3, 'the collector gets the sampled call only');
   }
+});
+
+/** Span ids of the spans in `bodies`, sorted, with their kinds. */
+function idsOf(bodies: readonly Buffer[]): string[] {
+  return bodies.flatMap((b) => spansOf(b).map((x) => `${x.kind}:${x.spanId}`)).sort();
+}
+
+test('the batcher hands its spans to the ledger in bulk: once each, across partial drains, split batches and exports', async () => {
+  const { ledger, batches } = ledgerOf();
+  // Batches of 5 spans: a call's three spans straddle batches, and takeBatch splits chunks.
+  const s = side(true, ledger, { maxExportBatchSize: 5 });
+  const before = runCall(s.recorder);
+  assert.equal(batches.length, 0, 'nothing handed over yet: the spans wait in the batcher');
+  ledger.seal(); // drains the batcher's open chunk (3 spans), which the batcher goes on filling
+  assert.equal(batches.length, 1);
+  assert.equal(batches[0]?.rows, 1);
+  const records = [before];
+  for (let i = 0; i < 6; i++) {
+    records.push(runCall(s.recorder));
+    if (i === 2) ledger.seal();
+  }
+  await s.batcher?.forceFlush();
+  ledger.seal();
+  const bodies = batches.map((b) => b.body);
+  assert.equal(spansOf(Buffer.concat(bodies)).length, 21);
+  assert.deepEqual(idsOf(bodies), idsOf(s.posted), 'the ledger has exactly the spans the collector got');
+  assert.equal(new Set(idsOf(bodies)).size, 21, 'no span twice');
+  assert.equal(
+    batches.reduce((n, b) => n + b.rows, 0),
+    records.length,
+  );
+  // A ledger whose batches hold one call seals in the middle of a drain (the batcher holds a run
+  // per call, its one export never ends): still each span once.
+  const small = ledgerOf({ maxRows: 1 });
+  const t = side(true, small.ledger, { maxExportBatchSize: 3, poster: { post: () => new Promise<void>(() => {}), close: async () => {} } });
+  for (let i = 0; i < 4; i++) runCall(t.recorder);
+  small.ledger.seal();
+  assert.deepEqual(
+    small.batches.map((b) => b.rows),
+    [1, 1, 1, 1],
+  );
+  assert.equal(new Set(idsOf(small.batches.map((b) => b.body))).size, 12);
+  assert.equal(spansOf(Buffer.concat(small.batches.map((b) => b.body))).length, 12);
+
+  // Every document is a whole OTLP request of the sidecar's resource.
+  for (const b of batches)
+    for (const line of b.body
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')) {
+      const doc = JSON.parse(line) as { resourceSpans: { resource: { attributes: { key: string }[] } }[] };
+      assert.ok(doc.resourceSpans[0]?.resource.attributes.some((a) => a.key === 'service.name'));
+    }
+});
+
+test('a span the batcher took reaches the ledger when its export fails, and when the queue is full the ledger encodes it', async () => {
+  // Every post fails: the ledger still gets each span the batcher queued, from the batcher.
+  const failing = ledgerOf();
+  const f = side(true, failing.ledger, {
+    poster: { post: async () => Promise.reject(new Error('collector down')), close: async () => {} },
+  });
+  for (let i = 0; i < 3; i++) runCall(f.recorder);
+  await f.batcher?.forceFlush();
+  assert.equal(f.batcher?.failedSpans, 9);
+  failing.ledger.seal();
+  assert.equal(spansOf(Buffer.concat(failing.batches.map((b) => b.body))).length, 9);
+  assert.equal(
+    failing.batches.reduce((n, b) => n + b.rows, 0),
+    3,
+  );
+
+  // A post that never ends and a queue of 4 spans: the first batch is in flight, the queue fills,
+  // and the spans it drops are encoded by the ledger itself. Each span once, all 15.
+  const stuck = ledgerOf();
+  const st = side(true, stuck.ledger, {
+    poster: { post: () => new Promise<void>(() => {}), close: async () => {} },
+    maxExportBatchSize: 2,
+    maxQueueSize: 4,
+  });
+  for (let i = 0; i < 5; i++) runCall(st.recorder);
+  assert.ok((st.batcher?.dropped ?? 0) > 0, 'the queue was full');
+  stuck.ledger.seal();
+  const bodies = stuck.batches.map((b) => b.body);
+  assert.equal(spansOf(Buffer.concat(bodies)).length, 15);
+  assert.equal(new Set(idsOf(bodies)).size, 15);
+  assert.equal(
+    stuck.batches.reduce((n, b) => n + b.rows, 0),
+    5,
+  );
+});
+
+test('the ledger drains the batcher every max_delay_ms: spans do not wait for the batcher to export', async () => {
+  const { ledger, batches } = ledgerOf({ maxDelayMs: 20 });
+  // The batcher would export after a minute.
+  const s = side(true, ledger);
+  runCall(s.recorder);
+  runCall(s.recorder);
+  const deadline = Date.now() + 5000;
+  while (batches.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(batches.length, 1, 'a batch went out without a seal or an export');
+  assert.equal(batches[0]?.rows, 2);
+  assert.equal(s.posted.length, 0, 'the batcher has not exported');
+  ledger.close();
+  // After close, a span the batcher hands over is counted as dropped, not kept.
+  runCall(s.recorder);
+  await s.batcher?.forceFlush();
+  assert.equal(ledger.dropped, 3);
+  assert.equal(batches.length, 1);
 });
 
 test('without a ledger the span attributes are the lists migration 6 froze', async () => {

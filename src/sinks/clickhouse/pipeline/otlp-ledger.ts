@@ -29,13 +29,16 @@ const NO_BYTES = Buffer.alloc(0);
 
 /**
  * The span ledger's writer (telemetry/span-ledger.ts): OTLP/JSON trace documents, one per line,
- * for `otlp_in` (ddl/otlp-in.ts), built in one reused byte buffer. A span arrives as bytes the OTLP
- * batcher already encoded (`copy`) or is encoded here (`encode`); either way it goes straight into
- * the open document, whose head (resource and scope) was written when it opened. A document closes
- * after DOC_SPANS spans or when the resource or scope changes; a batch (one insert) goes to the
- * sink's delivery when it holds `maxRows` calls, reaches `maxBytes`, `maxDelayMs` after its first
- * span, or on `seal()`. A batch's `rows` are its calls (SERVER spans). Like the row writers, it
- * never throws on the request path except what `encode` throws, and never awaits.
+ * for `otlp_in` (ddl/otlp-in.ts), built in one reused byte buffer. Spans arrive as runs the OTLP
+ * batcher already encoded (`copySpans`, one copy per run, when the ledger drains the batcher) or
+ * one by one, encoded here (`encode`); either way they go straight into the open document, whose
+ * head (resource and scope) was written when it opened. A document closes after DOC_SPANS spans
+ * (a run copied whole may take it past that) or when the resource or scope changes; a batch (one
+ * insert) goes to the sink's delivery when it holds `maxRows` calls, reaches `maxBytes` (a run
+ * copied whole may take it past that), `maxDelayMs` after its first span, or on `seal()`. The
+ * drained holders are drained before each seal and every `maxDelayMs`. A batch's `rows` are its
+ * calls (SERVER spans). Like the row writers, it never throws on the request path except what
+ * `encode` throws, and never awaits.
  */
 export class OtlpLedger implements SpanLedger {
   #buf: Buffer = NO_BYTES;
@@ -51,6 +54,9 @@ export class OtlpLedger implements SpanLedger {
   #closed = false;
   /** Spans that came after `close()`. */
   dropped = 0;
+  readonly #sources: (() => void)[] = [];
+  #draining = false;
+  #drainTimer: NodeJS.Timeout | undefined = undefined;
   readonly #framing = new RequestFraming();
   readonly #w = new SpanBytes(NO_BYTES);
 
@@ -61,17 +67,25 @@ export class OtlpLedger implements SpanLedger {
     return this.#rows;
   }
 
-  copy(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, call: boolean): void {
+  copySpans(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, spans: number, calls: number): void {
     if (this.#closed) {
-      this.dropped++;
+      this.dropped += spans;
       return;
     }
+    if (spans <= 0) return;
+    if (this.#docSpans > 0 && this.#docSpans + spans > DOC_SPANS) this.#closeDoc();
     this.#open(resource, scope);
     this.#room(to - from + 1);
     if (this.#docSpans > 0) this.#buf[this.#pos++] = COMMA;
-    // Buffer#copy: no view object per span (subarray + set made one).
     this.#pos += bytes.copy(this.#buf, this.#pos, from, to);
-    this.#added(call);
+    this.#added(spans, calls);
+  }
+
+  drainFrom(drain: () => void): void {
+    this.#sources.push(drain);
+    if (this.#drainTimer !== undefined || this.#closed) return;
+    this.#drainTimer = setInterval(() => this.seal(), this.o.maxDelayMs);
+    this.#drainTimer.unref();
   }
 
   encode<T>(resource: Resource, scope: SpanScope, encode: (w: SpanBytes, span: T) => void, span: T, call: boolean): void {
@@ -100,15 +114,16 @@ export class OtlpLedger implements SpanLedger {
     this.#buf = w.buf;
     this.#pos = w.pos;
     w.reset(NO_BYTES, 0);
-    this.#added(call);
+    this.#added(1, call ? 1 : 0);
   }
 
   missed(record: CallRecord): void {
     this.o.missed(record);
   }
 
-  /** Sends what is buffered as a batch (flush, close). */
+  /** Drains the holders, then sends what is buffered as a batch (flush, close, timers). */
   seal(): void {
+    this.#drain();
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -137,6 +152,19 @@ export class OtlpLedger implements SpanLedger {
   close(): void {
     this.seal();
     this.#closed = true;
+    clearInterval(this.#drainTimer);
+    this.#drainTimer = undefined;
+  }
+
+  /** Has each holder hand its spans over; a seal during that (a full batch) does not drain again. */
+  #drain(): void {
+    if (this.#draining || this.#sources.length === 0) return;
+    this.#draining = true;
+    try {
+      for (const drain of this.#sources) drain();
+    } finally {
+      this.#draining = false;
+    }
   }
 
   #open(resource: Resource, scope: SpanScope): void {
@@ -164,9 +192,9 @@ export class OtlpLedger implements SpanLedger {
     this.#docSpans = 0;
   }
 
-  #added(call: boolean): void {
-    this.#docSpans++;
-    if (call) this.#rows++;
+  #added(spans: number, calls: number): void {
+    this.#docSpans += spans;
+    this.#rows += calls;
     if (this.#docSpans >= DOC_SPANS) this.#closeDoc();
     if (this.#rows >= this.o.limits.maxRows || this.#pos >= this.o.limits.maxBytes) this.seal();
     else if (this.#timer === undefined) {
