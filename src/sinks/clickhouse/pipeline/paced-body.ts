@@ -1,7 +1,12 @@
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 
-/** Bytes per write of an insert's body to the socket: the loopback MTU, a few µs of kernel copy. */
-export const BODY_SLICE_BYTES = 64 * 1024;
+/**
+ * Bytes per write of an insert's body to the socket: a quarter MiB, a fraction of a millisecond of
+ * kernel copy. 64 KiB slices (the loopback MTU) cost the kernel about 1 µs per KB against 0.75, and
+ * a saturated sidecar at c = 64 about 2 % of its throughput (docs/benchmarks.md, twenty-fourth
+ * round); whole megabytes stall the proxy (below).
+ */
+export const BODY_SLICE_BYTES = 256 * 1024;
 
 /**
  * An insert's body, in slices of `sliceBytes` with a turn of the event loop between them. Written
