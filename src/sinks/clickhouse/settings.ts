@@ -17,9 +17,10 @@ export const clickHouseBatchSchema = z
      * Rows per insert (per table). Large by default: ClickHouse pays a fixed cost per insert (a new
      * part to merge later, the rollup views' aggregation): an `ai_calls` row cost its server 9.3 µs
      * in inserts of 2,000 rows and 3.8 µs in inserts of 20,000 (docs/clickhouse.md, Batching).
+     * The span ledger's batches (calls) may run over by one run of spans from the OTLP batcher.
      */
     max_rows: positiveInt.max(100_000).default(10_000),
-    /** Serialized bytes per insert (per table). */
+    /** Serialized bytes per insert (per table); the span ledger's may run over as max_rows. */
     max_bytes: positiveInt
       .min(1024)
       .max(64 * MIB)
