@@ -75,6 +75,16 @@ export function cpuSecondsOf(pid: number): number {
   return fields ? (Number(fields[11]) + Number(fields[12])) / CLK_TCK : Number.NaN;
 }
 
+/** Peak resident memory of a live process in MiB (VmHWM in /proc/<pid>/status), or NaN when it cannot be read. */
+export function peakRssMiBOf(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The command line of a live process (/proc/<pid>/cmdline), or [] when it cannot be read. */
 export function cmdlineOf(pid: number): string[] {
   try {

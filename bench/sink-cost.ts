@@ -131,11 +131,23 @@ class SwitchedLedger implements SpanLedger {
     private readonly inner: SpanLedger,
   ) {}
   readonly #drains: (() => void)[] = [];
-  copySpans(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, spans: number, calls: number): void {
-    if (this.sink.phase !== 'spans') return;
+  lendSpans(
+    resource: Resource,
+    scope: SpanScope,
+    bytes: Buffer,
+    from: number,
+    to: number,
+    spans: number,
+    calls: number,
+    release: () => void,
+  ): void {
+    if (this.sink.phase !== 'spans') {
+      release();
+      return;
+    }
     this.sink.spans += spans;
     this.sink.ledgerCalls += calls;
-    this.inner.copySpans(resource, scope, bytes, from, to, spans, calls);
+    this.inner.lendSpans(resource, scope, bytes, from, to, spans, calls, release);
   }
   drainFrom(drain: () => void): void {
     this.#drains.push(drain);

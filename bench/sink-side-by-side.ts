@@ -6,7 +6,7 @@ import { type Mode, requestBody } from './fixture-bytes.js';
 import { discardRows } from './ledger-targets.js';
 import { spawnDiscardEndpoint, spawnMockUpstream } from './load-side.js';
 import { runLoad } from './load.js';
-import { type BenchProcess, type ThreadTimes, cmdlineOf, coreTimes, hasTaskset, machineCores } from './procs.js';
+import { type BenchProcess, type ThreadTimes, cmdlineOf, coreTimes, hasTaskset, machineCores, peakRssMiBOf } from './procs.js';
 import { startBenchSidecar } from './sidecar.js';
 import { median } from './stats.js';
 
@@ -113,6 +113,8 @@ export interface SideBySideResult {
   ledger: { callsSent: number; rows: number };
   /** The flags each sidecar's node really ran with (read from /proc after start; empty where unreadable). */
   sidecarNodeFlags: Record<string, string[]>;
+  /** Each sidecar's peak resident memory in MiB (VmHWM), read before it is stopped. */
+  peakRssMiB: Record<string, number>;
 }
 
 const USAGE = `npm run bench:sink-procs -- [options]
@@ -362,6 +364,8 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
         ratioCpu: cpu.off / cpu.on,
       });
     }
+    const peakRssMiB: Record<string, number> = {};
+    for (const s of sidecars) peakRssMiB[s.name] = peakRssMiBOf(s.proc.pid);
     log('stopping the sidecars (SIGTERM: the sink flushes)');
     for (const s of sidecars) {
       const code = await s.proc.stop(30_000);
@@ -378,6 +382,7 @@ export async function runSideBySide(o: SideBySideOptions): Promise<SideBySideRes
       worstRatioRps: Math.min(...cells.map((c) => c.ratioRps)),
       ledger: { callsSent, rows },
       sidecarNodeFlags,
+      peakRssMiB,
     };
   } finally {
     for (const p of procs.reverse()) await p.stop(5_000).catch(() => undefined);
@@ -422,6 +427,12 @@ export function formatSideBySide(r: SideBySideResult): string {
     for (const s of [...c.slices.off, ...c.slices.on]) byProcess.set(s.process, [...(byProcess.get(s.process) ?? []), s.cpuUsPerCall]);
     return [...byProcess].map(([p, v]) => `${p} ${f(median(v), 1)}`).join(', ');
   });
+  lines.push(
+    '',
+    `Peak resident memory (VmHWM) per sidecar: ${Object.entries(r.peakRssMiB)
+      .map(([name, mib]) => `${name} ${f(mib)} MiB`)
+      .join(', ')}.`,
+  );
   lines.push(
     '',
     `Worst cell on ÷ off by req/s: ${f(r.worstRatioRps, 3)}. Ledger: ${r.ledger.rows} ledger rows (calls in otlp_in documents, and ai_calls_in_v2 rows) at the discarding endpoint for ${r.ledger.callsSent} calls the sink-on sidecars answered` +

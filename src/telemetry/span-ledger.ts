@@ -8,25 +8,37 @@ export type SpanScope = ReadableSpan['instrumentationScope'];
 /**
  * The span ledger: where the lean span path hands every call's spans, sampled or not, as OTLP/JSON
  * span objects, for ClickHouse's views to build the ledger from (sinks/clickhouse/ddl/otlp-in.ts).
- * Sampled spans the OTLP batcher has encoded reach it in bulk: the batcher hands over each run of
- * them with one copy (`copySpans`) when the ledger drains it (`drainFrom`: before every seal, and at
- * least every `max_delay_ms`) or before the batch they are in is exported; any other span is encoded
- * into the ledger's own buffer as it ends. The ClickHouse sink implements it
- * (sinks/clickhouse/pipeline/otlp-ledger.ts); nothing here waits or does I/O.
+ * Sampled spans the OTLP batcher has encoded reach it in bulk and by reference: the batcher lends
+ * each run of them (`lendSpans`, no copy) when the ledger drains it (`drainFrom`: before every seal,
+ * and at least every `max_delay_ms`) or before the batch they are in is exported, and reuses the
+ * memory once the ledger gives it back; any other span is encoded into the ledger's own buffer as it
+ * ends. The ClickHouse sink implements it (sinks/clickhouse/pipeline/otlp-ledger.ts); nothing here
+ * waits or does I/O.
  */
 export interface SpanLedger {
   /**
-   * Copies span objects encoded elsewhere: `bytes[from, to)` is `spans` of them separated by
-   * commas, `calls` of them SERVER spans (one ledger row each).
+   * Takes span objects encoded elsewhere, by reference: `bytes[from, to)` is `spans` of them
+   * separated by commas, `calls` of them SERVER spans (one ledger row each). The lender leaves those
+   * bytes as they are until the ledger calls `release`, once, when nothing reads them any more
+   * (their insert is done, or they were written to the spool, or dropped).
    */
-  copySpans(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, spans: number, calls: number): void;
+  lendSpans(
+    resource: Resource,
+    scope: SpanScope,
+    bytes: Buffer,
+    from: number,
+    to: number,
+    spans: number,
+    calls: number,
+    release: () => void,
+  ): void;
   /** Encodes a span into the ledger's own buffer; throws what `encode` throws (then nothing is kept). */
   encode<T>(resource: Resource, scope: SpanScope, encode: (w: SpanBytes, span: T) => void, span: T, call: boolean): void;
   /** A call one of whose spans the ledger did not get: it takes the record itself instead. */
   missed(record: CallRecord): void;
   /**
-   * Registers a holder of ledger spans (the OTLP batcher): `drain` hands every span it holds for
-   * the ledger over (`copySpans`), synchronously. The ledger calls it before it seals a batch and at
+   * Registers a holder of ledger spans (the OTLP batcher): `drain` lends every span it holds for
+   * the ledger (`lendSpans`), synchronously. The ledger calls it before it seals a batch and at
    * least every `max_delay_ms`, so a span waits no longer for the holder than for the ledger itself.
    */
   drainFrom(drain: () => void): void;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { OtlpCallCounter, countOtlpCalls, startDiscardClickHouse } from '../../bench/discard-clickhouse.js';
 import { syntheticCall } from '../../bench/synthetic-call.js';
+import { bodyBytes } from '../../src/sinks/clickhouse/pipeline/batch.js';
 import { parseClickHouseSettings } from '../../src/sinks/clickhouse/settings.js';
 import { createClickHouseSink } from '../../src/sinks/clickhouse/sink.js';
 import { startTelemetry } from '../../src/telemetry/setup.js';
@@ -37,7 +38,7 @@ before(async () => {
       log: () => {},
       insert: async (b) => {
         assert.equal(b.table, 'otlp_in');
-        bodies.push(Buffer.from(b.body));
+        bodies.push(Buffer.from(bodyBytes(b)));
       },
     },
   );

@@ -33,6 +33,10 @@ test('bench:sink-procs --quick measures every process in every cell and loses no
     'sink-off-2': ['--stack-trace-limit=50'],
     'sink-on-2': ['--stack-trace-limit=50'],
   });
+  // Each sidecar's peak resident memory, read from /proc before it stops (a node process holds tens of MiB).
+  assert.deepEqual(Object.keys(r.peakRssMiB).sort(), ['sink-off-1', 'sink-off-2', 'sink-on-1', 'sink-on-2']);
+  for (const [name, mib] of Object.entries(r.peakRssMiB)) assert.ok(mib > 20 && mib < 4096, `${name}: ${mib} MiB`);
+  assert.match(run.stdout, /Peak resident memory \(VmHWM\) per sidecar: sink-off-1 \d+ MiB, /);
   // scripts/bench.mjs runs the harness pinned to the load core; it must still pin the sidecars when
   // the machine has the cores (it once counted only its own core, and ran everything unpinned).
   assert.equal(r.pinned, hasTaskset() && machineCores() >= 2);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { migrate } from '../../src/sinks/clickhouse/migrations.js';
-import { type Batch, makeBatch } from '../../src/sinks/clickhouse/pipeline/batch.js';
+import { type Batch, bodyBytes, makeBatch } from '../../src/sinks/clickhouse/pipeline/batch.js';
 import { BodyPool } from '../../src/sinks/clickhouse/pipeline/body-pool.js';
 import { OtlpLedger } from '../../src/sinks/clickhouse/pipeline/otlp-ledger.js';
 import { toAiAttemptRows } from '../../src/sinks/clickhouse/rows/ai-attempt-rows.js';
@@ -515,7 +515,7 @@ function spanLedgerBatch(calls: CallRecord[]): Batch {
     nextSeq: () => 1,
     runId: 'test',
     submit: (b) => {
-      batch = { ...b, body: Buffer.from(b.body) };
+      batch = { ...b, body: Buffer.from(bodyBytes(b)) };
     },
     bodies: new BodyPool(),
     missed: () => assert.fail('no span was missed'),

@@ -96,7 +96,10 @@ export async function createClickHouseSink(settings: ClickHouseSettings, opts: C
     insert: deliver,
     maxPendingBatches: settings.batch.max_pending_batches,
     log: opts.log,
-    release: (batch) => bodies.give(batch.body),
+    release: (batch) => {
+      if (batch.release !== undefined) batch.release();
+      else if (Buffer.isBuffer(batch.body)) bodies.give(batch.body);
+    },
   });
   let seq = spool.maxSeq;
   const nextSeq = () => ++seq;

@@ -21,10 +21,11 @@ import type { OtlpPoster } from './post-otlp.js';
  * `maxQueueSize` spans waiting. A span that finds the queue full is dropped and counted (`dropped`),
  * with a warning per burst; a failed export is counted (`failedSpans`) and logged.
  *
- * With a span ledger (`feedLedger`), the lean spans it queues for the ledger too are handed over in
- * bulk, one copy per run of spans: when the ledger drains it, and before a batch is exported (after
- * which its buffer is reused). The ledger never copies span by span, and a span the batcher took
- * reaches the ledger even if its export fails.
+ * With a span ledger (`feedLedger`), the lean spans it queues for the ledger too are lent to it in
+ * bulk, by reference, one view per run of spans: when the ledger drains it, and before a batch is
+ * exported. Nothing is copied; a buffer goes back to the spares only once its post succeeded and the
+ * ledger has given back every run it holds of it. A span the batcher took reaches the ledger even
+ * if its export fails.
  */
 export interface LeanBatchOptions {
   poster: OtlpPoster;
@@ -41,6 +42,12 @@ const MIN_CHUNK_BYTES = 64 * 1024;
  * one full and waiting; a third would be a fresh allocation (fresh pages, page faults).
  */
 const MAX_SPARE = 2;
+/**
+ * With a ledger fed: the ledger holds the buffers of its batch being built and of those waiting for
+ * their insert (8 MiB each by default, eight or nine buffers of the default 512 spans), and gives
+ * them back together when an insert ends.
+ */
+const MAX_SPARE_LEDGER = 16;
 
 export class LeanBatchSpanProcessor implements SpanProcessor {
   /** Spans dropped because the queue was full, since start. */
@@ -63,6 +70,10 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   /** Writes each span into its chunk's buffer. */
   private readonly writer = new SpanBytes(NO_BYTES);
   private ledger: SpanLedger | undefined = undefined;
+  /** Runs the ledger holds, by buffer (lendToLedger). */
+  private readonly lent = new Map<Buffer, number>();
+  /** Buffers whose post succeeded while the ledger still held runs of them. */
+  private readonly posted = new Set<Buffer>();
 
   constructor(o: LeanBatchOptions) {
     this.o = { ...o, maxExportBatchSize: Math.max(1, Math.min(o.maxExportBatchSize, o.maxQueueSize)) };
@@ -181,9 +192,9 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Hands the ledger every span queued for it and not yet handed over: one copy per chunk, of the
-   * comma-separated span objects as they will be posted. A chunk is marked before the copy, so a
-   * seal the copy sets off (and the drain that seal starts) does not hand the same spans twice.
+   * Lends the ledger every span queued for it and not yet lent: one view per chunk, of the
+   * comma-separated span objects as they will be posted. A chunk is marked before the loan, so a
+   * seal the loan sets off (and the drain that seal starts) does not lend the same spans twice.
    */
   private drainToLedger(): void {
     const ledger = this.ledger;
@@ -197,14 +208,31 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
       const calls = chunk.calls;
       chunk.ledgered = n;
       chunk.calls = 0;
-      ledger.copySpans(chunk.resource, chunk.scope, chunk.bytes, from, chunk.ends[n - 1] as number, n - done, calls);
+      const bytes = chunk.bytes;
+      this.lent.set(bytes, (this.lent.get(bytes) ?? 0) + 1);
+      ledger.lendSpans(chunk.resource, chunk.scope, bytes, from, chunk.ends[n - 1] as number, n - done, calls, () => this.giveBack(bytes));
     }
   }
 
-  /** Keeps a whole buffer whose post is over for the next chunk. */
+  /** The ledger is done with a run of `bytes`: the last one back lets a posted buffer be reused. */
+  private giveBack(bytes: Buffer): void {
+    const left = (this.lent.get(bytes) ?? 1) - 1;
+    if (left > 0) {
+      this.lent.set(bytes, left);
+      return;
+    }
+    this.lent.delete(bytes);
+    if (this.posted.delete(bytes)) this.recycle(bytes);
+  }
+
+  /** Keeps a whole buffer whose post is over (and that the ledger no longer holds) for the next chunk. */
   private recycle(bytes: Buffer): void {
+    if (this.lent.has(bytes)) {
+      this.posted.add(bytes);
+      return;
+    }
     if (!this.stopped && bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength && bytes.length >= this.chunkBytes) {
-      if (this.spares.length < MAX_SPARE) this.spares.push(bytes);
+      if (this.spares.length < (this.ledger !== undefined ? MAX_SPARE_LEDGER : MAX_SPARE)) this.spares.push(bytes);
     }
   }
 
@@ -298,8 +326,11 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * The request body. A batch that is one chunk is its own body: the tail goes after its last span.
-   * Otherwise the spans are copied into a request grouped by resource and scope.
+   * The request body. A batch that is one whole chunk is its own body: the tail goes after its last
+   * span. Otherwise the spans are copied into a request grouped by resource and scope. A chunk
+   * takeBatch split is never alone in its batch (a chunk holds at most maxExportBatchSize spans, so
+   * one was taken whole before it): nothing is written over the spans after the cut, which the ledger
+   * may hold.
    */
   private encodeRequest(batch: readonly Chunk[]): Buffer {
     const c = batch[0] as Chunk;

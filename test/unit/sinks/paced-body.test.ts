@@ -43,3 +43,25 @@ test('pacedBody: an empty body is no slices; a body of one slice is itself', asy
   assert.equal(one.length, 1);
   assert.ok(one[0]?.equals(small));
 });
+
+test('pacedBody: a body in parts goes part by part, each part sliced, a turn after every slice size of bytes', async () => {
+  const parts = [Buffer.from('ab'), Buffer.from('cdefghij'), Buffer.from('k'), Buffer.alloc(0), Buffer.from('lmn')];
+  let turns = 0;
+  const tick = () => {
+    turns++;
+    if (turns < 50) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const out: string[] = [];
+  const slices: Buffer[] = [];
+  for await (const s of pacedBody(parts, 4)) {
+    out.push(`${s.toString()}@${turns}`);
+    slices.push(s);
+  }
+  // 'ab' (2 bytes since the last turn), 'cdef' (6: a turn next), 'ghij' (4: a turn next), 'k', 'lmn'.
+  assert.deepEqual(out, ['ab@0', 'cdef@0', 'ghij@1', 'k@2', 'lmn@2']);
+  assert.equal(Buffer.concat(slices).toString(), 'abcdefghijklmn');
+  // Views of the parts, not copies.
+  assert.equal(slices[1]?.buffer, parts[1]?.buffer);
+  assert.equal(slices[2]?.byteOffset, (parts[1]?.byteOffset ?? 0) + 4);
+});

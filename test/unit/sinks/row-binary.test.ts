@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { type AttributeValue, SpanKind } from '@opentelemetry/api';
 import type { CallRecord } from '../../../src/core/call-record.js';
 import { aiCallsInV2Columns } from '../../../src/sinks/clickhouse/ddl/ai-calls-in-v2.js';
-import type { Batch } from '../../../src/sinks/clickhouse/pipeline/batch.js';
+import { type Batch, bodyBytes } from '../../../src/sinks/clickhouse/pipeline/batch.js';
 import { writeAiCallInBinaryRow } from '../../../src/sinks/clickhouse/rows/ai-call-in-binary.js';
 import { type AiCallInSpans, toAiCallInValues } from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
 import { dateTime64ns } from '../../../src/sinks/clickhouse/rows/binary-values.js';
@@ -291,7 +291,7 @@ async function captureSink(over: Record<string, unknown>) {
     log: (l) => logs.push(l),
     env: {},
     insert: async (b) => {
-      batches.push({ ...b, body: Buffer.from(b.body) }); // the body's memory is reused after
+      batches.push({ ...b, body: Buffer.from(bodyBytes(b)) }); // the body's memory is reused after
     },
   });
   return { sink, batches, logs };

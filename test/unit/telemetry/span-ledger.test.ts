@@ -4,7 +4,7 @@ import { metrics } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type { AttemptRecord, CallRecord } from '../../../src/core/call-record.js';
-import type { Batch } from '../../../src/sinks/clickhouse/pipeline/batch.js';
+import { type Batch, bodyBytes } from '../../../src/sinks/clickhouse/pipeline/batch.js';
 import { BodyPool } from '../../../src/sinks/clickhouse/pipeline/body-pool.js';
 import { DOC_SPANS, OtlpLedger } from '../../../src/sinks/clickhouse/pipeline/otlp-ledger.js';
 import { viewKeysMatch } from '../../../src/sinks/clickhouse/rows/ai-call-in-row.js';
@@ -44,8 +44,14 @@ function spansOf(body: Buffer): OtlpSpan[] {
 
 const attr = (s: OtlpSpan, key: string) => s.attributes.find((a) => a.key === key)?.value;
 
-function ledgerOf(o: { maxRows?: number; maxBytes?: number; maxDelayMs?: number } = {}) {
-  const batches: Batch[] = [];
+/**
+ * A ledger whose batches are kept as copies of their bodies (`batches`), then given back at once,
+ * as delivery does once an insert is done; with `hold`, the batches as submitted wait in `held`,
+ * not given back.
+ */
+function ledgerOf(o: { maxRows?: number; maxBytes?: number; maxDelayMs?: number; hold?: boolean } = {}) {
+  const batches: (Batch & { body: Buffer })[] = [];
+  const held: Batch[] = [];
   const missed: CallRecord[] = [];
   let seq = 0;
   const ledger = new OtlpLedger({
@@ -53,12 +59,15 @@ function ledgerOf(o: { maxRows?: number; maxBytes?: number; maxDelayMs?: number 
     maxDelayMs: o.maxDelayMs ?? 60_000,
     nextSeq: () => ++seq,
     runId: 'r1',
-    // The body is lent until delivery gives it back: keep a copy.
-    submit: (b) => void batches.push({ ...b, body: Buffer.from(b.body) }),
+    submit: (b) => {
+      batches.push({ ...b, body: Buffer.from(bodyBytes(b)) });
+      if (o.hold === true) held.push(b);
+      else b.release?.();
+    },
     bodies: new BodyPool(),
     missed: (r) => void missed.push(r),
   });
-  return { ledger, batches, missed };
+  return { ledger, batches, held, missed };
 }
 
 function side(withBatcher: boolean, ledger: OtlpLedger | undefined, o: Partial<LeanBatchOptions> = {}) {
@@ -273,6 +282,55 @@ test('a span the batcher took reaches the ledger when its export fails, and when
     stuck.batches.reduce((n, b) => n + b.rows, 0),
     5,
   );
+});
+
+test("the ledger takes the batcher's spans by reference; the batcher reuses a buffer only once the ledger gives it back", async () => {
+  const { ledger, batches, held } = ledgerOf({ hold: true });
+  // The memory each post reads from, in order: the batcher's chunk buffers.
+  const memories: ArrayBufferLike[] = [];
+  const posted: Buffer[] = [];
+  const poster = {
+    post: async (b: Buffer) => {
+      memories.push(b.buffer);
+      posted.push(Buffer.from(b));
+    },
+    close: async () => {},
+  };
+  // Two calls (six spans) fill a batch of the batcher.
+  const s = side(true, ledger, { maxExportBatchSize: 6, poster });
+  runCall(s.recorder);
+  runCall(s.recorder);
+  await s.batcher?.forceFlush();
+  ledger.seal();
+  assert.equal(held.length, 1);
+  const first = held[0] as Batch;
+  const lentMemory = memories[0] as ArrayBufferLike;
+  // The body is in parts, one of them a view of the very memory the batcher posted from.
+  assert.ok(!Buffer.isBuffer(first.body), 'a body in parts');
+  assert.ok((first.body as readonly Buffer[]).some((p) => p.buffer === lentMemory));
+  assert.equal(first.bytes, bodyBytes(first).length);
+  const asSealed = Buffer.from(bodyBytes(first));
+  // While the ledger holds it, the batcher writes its next spans elsewhere: the body is intact.
+  for (let i = 0; i < 10; i++) {
+    runCall(s.recorder);
+    runCall(s.recorder);
+    await s.batcher?.forceFlush();
+  }
+  assert.equal(memories.length, 11);
+  assert.ok(!memories.slice(1).includes(lentMemory), 'not reused while lent');
+  assert.ok(bodyBytes(first).equals(asSealed), 'the lent bytes are unchanged');
+  assert.equal(spansOf(asSealed).length, 6);
+  // Given back (the insert is done): the next chunk is written into it again.
+  first.release?.();
+  runCall(s.recorder);
+  runCall(s.recorder);
+  await s.batcher?.forceFlush();
+  assert.equal(memories[11], lentMemory, 'reused once the post and the ledger are done with it');
+  // Every span once, in the ledger as posted.
+  ledger.seal();
+  for (const b of held.slice(1)) b.release?.();
+  assert.deepEqual(idsOf(batches.map((b) => b.body)), idsOf(posted));
+  assert.equal(new Set(idsOf(batches.map((b) => b.body))).size, 72);
 });
 
 test('the ledger drains the batcher every max_delay_ms: spans do not wait for the batcher to export', async () => {

@@ -28,12 +28,27 @@ export interface Batch {
   seq: number;
   table: SinkTable;
   rows: number;
-  /** JSON formats: one line per row, each ending in `\n`. RowBinary: the rows back to back. */
-  body: Buffer;
+  /**
+   * JSON formats: one line per row, each ending in `\n`. RowBinary: the rows back to back. A list
+   * of buffers is a body in parts, one after another (the span ledger's: views of the OTLP batcher's
+   * buffers between its own bytes, otlp-ledger.ts).
+   */
+  body: Buffer | readonly Buffer[];
+  /** Bytes in the body. */
   bytes: number;
   token: string;
   /** Absent: JSONEachRow. */
   format?: RowFormat;
+  /**
+   * Called once when nothing reads the body any more (delivery's `release`: inserted, spooled or
+   * dropped), by a batch whose body holds memory lent by someone else; absent: the body pool's.
+   */
+  release?: () => void;
+}
+
+/** A batch's body as one buffer (a body in parts is copied into one). */
+export function bodyBytes(batch: Pick<Batch, 'body'>): Buffer {
+  return Buffer.isBuffer(batch.body) ? batch.body : Buffer.concat(batch.body as readonly Buffer[]);
 }
 
 /** Characters a token may hold (it becomes part of a spool file's name). */

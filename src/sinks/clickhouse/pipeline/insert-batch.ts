@@ -4,7 +4,7 @@ import { aiCallsInColumnNames } from '../ddl/ai-calls-in.js';
 import { aiCallsInV2ColumnNames } from '../ddl/ai-calls-in-v2.js';
 import { type DdlContext, qualified, quoteIdent } from '../ddl/context.js';
 import { OTLP_IN, OTLP_IN_SETTINGS } from '../ddl/otlp-in.js';
-import type { Batch } from './batch.js';
+import { type Batch, bodyBytes } from './batch.js';
 import { pacedBody } from './paced-body.js';
 
 /** The column list of a JSONCompactEachRow or RowBinary insert, by table (only the `ai_calls_in` tables are written so). */
@@ -49,7 +49,7 @@ export function makeInserter(
   return async (batch) => {
     const res = await client.exec({
       query: insertQuery(ctx, batch),
-      values: Readable.from(opts.paced ? pacedBody(batch.body) : [batch.body], { objectMode: false }),
+      values: Readable.from(opts.paced ? pacedBody(batch.body) : [bodyBytes(batch)], { objectMode: false }),
       clickhouse_settings: {
         ...extra,
         insert_deduplicate: 1,

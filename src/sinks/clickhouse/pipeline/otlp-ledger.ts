@@ -29,16 +29,18 @@ const NO_BYTES = Buffer.alloc(0);
 
 /**
  * The span ledger's writer (telemetry/span-ledger.ts): OTLP/JSON trace documents, one per line,
- * for `otlp_in` (ddl/otlp-in.ts), built in one reused byte buffer. Spans arrive as runs the OTLP
- * batcher already encoded (`copySpans`, one copy per run, when the ledger drains the batcher) or
- * one by one, encoded here (`encode`); either way they go straight into the open document, whose
- * head (resource and scope) was written when it opened. A document closes after DOC_SPANS spans
- * (a run copied whole may take it past that) or when the resource or scope changes; a batch (one
- * insert) goes to the sink's delivery when it holds `maxRows` calls, reaches `maxBytes` (a run
- * copied whole may take it past that), `maxDelayMs` after its first span, or on `seal()`. The
- * drained holders are drained before each seal and every `maxDelayMs`. A batch's `rows` are its
- * calls (SERVER spans). Like the row writers, it never throws on the request path except what
- * `encode` throws, and never awaits.
+ * for `otlp_in` (ddl/otlp-in.ts). Spans arrive as runs the OTLP batcher already encoded, lent by
+ * reference (`lendSpans`, when the ledger drains the batcher), or one by one, encoded here
+ * (`encode`). The ledger's own bytes (document heads and tails, commas, the spans it encodes) go
+ * into one reused byte buffer; a batch is that buffer alone, or, once a run was lent, a body in
+ * parts: views of the own buffer between the lent runs, in document order, so a run the batcher
+ * encoded is never copied on its way to the socket. The lenders get their memory back when delivery
+ * is done with the batch (its `release`). A document closes after DOC_SPANS spans (a run taken whole
+ * may take it past that) or when the resource or scope changes; a batch (one insert) goes to the
+ * sink's delivery when it holds `maxRows` calls, reaches `maxBytes` (a run taken whole may take it
+ * past that), `maxDelayMs` after its first span, or on `seal()`. The drained holders are drained
+ * before each seal and every `maxDelayMs`. A batch's `rows` are its calls (SERVER spans). Like the
+ * row writers, it never throws on the request path except what `encode` throws, and never awaits.
  */
 export class OtlpLedger implements SpanLedger {
   #buf: Buffer = NO_BYTES;
@@ -49,6 +51,11 @@ export class OtlpLedger implements SpanLedger {
   #docResource: Resource | undefined = undefined;
   #docScope: SpanScope | undefined = undefined;
   #tail: Uint8Array = NO_BYTES;
+  /** The batch's body so far, once a run was lent: own bytes before `#partFrom`, and the lent runs. */
+  #parts: Buffer[] = [];
+  #releases: (() => void)[] = [];
+  #partFrom = 0;
+  #lentBytes = 0;
   #rows = 0;
   #timer: NodeJS.Timeout | undefined = undefined;
   #closed = false;
@@ -67,17 +74,29 @@ export class OtlpLedger implements SpanLedger {
     return this.#rows;
   }
 
-  copySpans(resource: Resource, scope: SpanScope, bytes: Buffer, from: number, to: number, spans: number, calls: number): void {
-    if (this.#closed) {
-      this.dropped += spans;
+  lendSpans(
+    resource: Resource,
+    scope: SpanScope,
+    bytes: Buffer,
+    from: number,
+    to: number,
+    spans: number,
+    calls: number,
+    release: () => void,
+  ): void {
+    if (this.#closed || spans <= 0) {
+      if (this.#closed) this.dropped += spans;
+      release();
       return;
     }
-    if (spans <= 0) return;
     if (this.#docSpans > 0 && this.#docSpans + spans > DOC_SPANS) this.#closeDoc();
     this.#open(resource, scope);
-    this.#room(to - from + 1);
+    this.#room(1);
     if (this.#docSpans > 0) this.#buf[this.#pos++] = COMMA;
-    this.#pos += bytes.copy(this.#buf, this.#pos, from, to);
+    this.#cutPart();
+    this.#parts.push(bytes.subarray(from, to));
+    this.#releases.push(release);
+    this.#lentBytes += to - from;
     this.#added(spans, calls);
   }
 
@@ -130,6 +149,10 @@ export class OtlpLedger implements SpanLedger {
     }
     this.#closeDoc();
     if (this.#pos === 0) return;
+    if (this.#parts.length > 0) {
+      this.#sealParts();
+      return;
+    }
     const bytes = this.#pos;
     const bodies = this.o.bodies;
     let body: Buffer;
@@ -146,6 +169,44 @@ export class OtlpLedger implements SpanLedger {
     const batch: Batch = { seq, table: OTLP_IN, rows: this.#rows, body, bytes, token: batchToken(OTLP_IN, this.o.runId, seq) };
     this.#rows = 0;
     this.o.submit(batch);
+  }
+
+  /**
+   * Sends a batch in parts: the lent runs, and views of the own buffer, which goes with the batch
+   * (the next one is written into pool memory, or a fresh buffer if this one was small).
+   */
+  #sealParts(): void {
+    this.#cutPart();
+    const own = this.#buf;
+    const releases = this.#releases;
+    const bodies = this.o.bodies;
+    const seq = this.o.nextSeq();
+    const batch: Batch = {
+      seq,
+      table: OTLP_IN,
+      rows: this.#rows,
+      body: this.#parts,
+      bytes: this.#pos + this.#lentBytes,
+      token: batchToken(OTLP_IN, this.o.runId, seq),
+      release: () => {
+        bodies.give(own);
+        for (const release of releases) release();
+      },
+    };
+    this.#buf = own.length >= POOLED_MIN ? bodies.take(own.length) : NO_BYTES;
+    this.#pos = 0;
+    this.#partFrom = 0;
+    this.#parts = [];
+    this.#releases = [];
+    this.#lentBytes = 0;
+    this.#rows = 0;
+    this.o.submit(batch);
+  }
+
+  /** The own bytes written since the last lent run become a part of the body. */
+  #cutPart(): void {
+    if (this.#pos > this.#partFrom) this.#parts.push(this.#buf.subarray(this.#partFrom, this.#pos));
+    this.#partFrom = this.#pos;
   }
 
   /** Seals, and counts any later span as dropped. */
@@ -196,7 +257,7 @@ export class OtlpLedger implements SpanLedger {
     this.#docSpans += spans;
     this.#rows += calls;
     if (this.#docSpans >= DOC_SPANS) this.#closeDoc();
-    if (this.#rows >= this.o.limits.maxRows || this.#pos >= this.o.limits.maxBytes) this.seal();
+    if (this.#rows >= this.o.limits.maxRows || this.#pos + this.#lentBytes >= this.o.limits.maxBytes) this.seal();
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;

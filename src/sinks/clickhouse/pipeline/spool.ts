@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Batch, dedupToken, type RowFormat, type SinkTable, SINK_TABLES, TOKEN_PATTERN } from './batch.js';
+import { type Batch, bodyBytes, dedupToken, type RowFormat, type SinkTable, SINK_TABLES, TOKEN_PATTERN } from './batch.js';
 
 /**
  * The bounded on-disk spool. One file per batch, written once (temp file, fsync, rename) and
@@ -115,7 +115,8 @@ export class Spool {
       const file = join(this.dir, name);
       const fh = await open(`${file}.tmp`, 'w');
       try {
-        await fh.writeFile(batch.body);
+        // A body in parts is copied into one here: the spool is the slow path (ClickHouse is away).
+        await fh.writeFile(bodyBytes(batch));
         await fh.datasync();
       } finally {
         await fh.close();
