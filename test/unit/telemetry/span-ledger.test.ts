@@ -202,7 +202,7 @@ function idsOf(bodies: readonly Buffer[]): string[] {
 
 test('the batcher hands its spans to the ledger in bulk: once each, across partial drains, split batches and exports', async () => {
   const { ledger, batches } = ledgerOf();
-  // Batches of 5 spans: a call's three spans straddle batches, and takeBatch splits chunks.
+  // Batches of 5 spans: a call's three spans straddle batches (a split chunk: the test after the next).
   const s = side(true, ledger, { maxExportBatchSize: 5 });
   const before = runCall(s.recorder);
   assert.equal(batches.length, 0, 'nothing handed over yet: the spans wait in the batcher');
@@ -331,6 +331,64 @@ test("the ledger takes the batcher's spans by reference; the batcher reuses a bu
   for (const b of held.slice(1)) b.release?.();
   assert.deepEqual(idsOf(batches.map((b) => b.body)), idsOf(posted));
   assert.equal(new Set(idsOf(batches.map((b) => b.body))).size, 72);
+});
+
+test('a run the ledger holds stays intact when the batcher splits its chunk across two exports', async () => {
+  const { ledger, batches, held } = ledgerOf({ hold: true });
+  // Posts end when the test says so, so spans pile up behind the one in flight.
+  const ends: (() => void)[] = [];
+  const posted: Buffer[] = [];
+  const poster = {
+    post: (b: Buffer) => {
+      posted.push(Buffer.from(b));
+      return new Promise<void>((resolve) => ends.push(resolve));
+    },
+    close: async () => {},
+  };
+  const s = side(true, ledger, { maxExportBatchSize: 5, poster });
+  const batcher = s.batcher as LeanBatchSpanProcessor;
+  // A span the ledger does not take (another scope, no ledger call) cuts the batcher's chunks short.
+  const other = { name: 'other-scope', version: '1' };
+  const foreign = (n: number) =>
+    batcher.enqueue(
+      resource,
+      other,
+      (w, id: string) =>
+        w.bytes(Buffer.from(`{"traceId":"${'a'.repeat(32)}","spanId":"${id}","name":"other","kind":1,"flags":1,"attributes":[]}`)),
+      n.toString(16).padStart(16, '0'),
+    );
+  runCall(s.recorder);
+  runCall(s.recorder); // five spans out in the first export, still in flight; one left
+  assert.equal(ends.length, 1);
+  foreign(1);
+  runCall(s.recorder);
+  runCall(s.recorder); // queued: 1 ledger span, 1 foreign, 5 ledger, 1 ledger
+  (ends.shift() as () => void)();
+  await new Promise((r) => setImmediate(r));
+  // The second export took 1 + 1 + 3 spans: the chunk of five was split after its third span.
+  assert.equal(ends.length, 1);
+  assert.equal(spansOf(posted[1] as Buffer).length, 5);
+  ledger.seal();
+  const sealed = held.map((b) => Buffer.from(bodyBytes(b)));
+  // The rest goes out, each post ended in turn.
+  let flushed = false;
+  const flushing = batcher.forceFlush().then(() => {
+    flushed = true;
+  });
+  while (!flushed) {
+    ends.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  await flushing;
+  held.forEach((b, i) => assert.ok(bodyBytes(b).equals(sealed[i] as Buffer), 'nothing was written over a lent run'));
+  ledger.seal();
+  const ledgerIds = idsOf(batches.map((b) => b.body));
+  assert.equal(ledgerIds.length, 12);
+  assert.deepEqual(
+    ledgerIds,
+    idsOf(posted).filter((id) => !id.startsWith('1:')),
+    'every ledger span once; the foreign one not',
+  );
 });
 
 test('the ledger drains the batcher every max_delay_ms: spans do not wait for the batcher to export', async () => {
