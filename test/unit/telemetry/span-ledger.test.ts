@@ -202,7 +202,7 @@ function idsOf(bodies: readonly Buffer[]): string[] {
 
 test('the batcher hands its spans to the ledger in bulk: once each, across partial drains, split batches and exports', async () => {
   const { ledger, batches } = ledgerOf();
-  // Batches of 5 spans: a call's three spans straddle batches (a split chunk: the test after the next).
+  // Batches of 5 spans: a call's three spans straddle batches (a split chunk is tested below).
   const s = side(true, ledger, { maxExportBatchSize: 5 });
   const before = runCall(s.recorder);
   assert.equal(batches.length, 0, 'nothing handed over yet: the spans wait in the batcher');
