@@ -380,7 +380,7 @@ test('a run the ledger holds stays intact when the batcher splits its chunk acro
     await new Promise((r) => setImmediate(r));
   }
   await flushing;
-  held.forEach((b, i) => assert.ok(bodyBytes(b).equals(sealed[i] as Buffer), 'nothing was written over a lent run'));
+  for (const [i, b] of held.entries()) assert.ok(bodyBytes(b).equals(sealed[i] as Buffer), 'nothing was written over a lent run');
   ledger.seal();
   const ledgerIds = idsOf(batches.map((b) => b.body));
   assert.equal(ledgerIds.length, 12);
