@@ -16,6 +16,7 @@ describe('switchyard CLI', () => {
     const file = join(dir, 'good.yaml');
     writeFileSync(
       file,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: YAML for the config's own ${VAR} expansion, not a JS template
       'providers:\n  openai: { protocol: openai, base_url: https://api.openai.com/v1, api_key: "${SY_CLI_KEY}" }\nfeatures:\n  chat: { targets: [ { provider: openai, model: gpt-4o-mini } ] }\ndefault_feature: chat\n',
     );
     const r = run(['validate', file], { SY_CLI_KEY: 'sk-live-cli-secret' });
@@ -53,6 +54,7 @@ describe('switchyard CLI', () => {
     const file = join(dir, 'env.yaml');
     writeFileSync(
       file,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: YAML for the config's own ${VAR} expansion, not a JS template
       'providers:\n  a: { protocol: openai, base_url: https://x.example/v1, api_key: "${SY_CLI_UNSET_VAR}" }\nfeatures:\n  chat: { targets: [ { provider: a, model: m } ] }\n',
     );
     const r = run(['validate', file], { SY_CLI_UNSET_VAR: '' });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -14,14 +13,13 @@ import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../s
 import { attemptStartOf } from '../../support/attempt-start.js';
 import { CollectingSink, attemptRecord, callRecord } from './records.js';
 
-/** Recorder → real OTLP/HTTP JSON exporter → in-process receiver, and → Prometheus text. */
+/** Recorder → real OTLP/HTTP JSON exporter → in-process receiver (its meters read by a Prometheus reader, as in the sidecar). */
 
 let receiver: OtlpReceiver;
 let tracerProvider: BasicTracerProvider;
 let meterProvider: MeterProvider;
 const histograms = createCallHistograms();
 let prometheus: PrometheusExporter;
-let metricsServer: Server;
 let sink: CollectingSink;
 let recorder: SwitchyardRecorder;
 
@@ -33,8 +31,6 @@ before(async () => {
   });
   prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [histograms.producer()] });
   meterProvider = new MeterProvider({ readers: [prometheus] });
-  metricsServer = createServer((req, res) => prometheus.getMetricsRequestHandler(req, res));
-  await new Promise<void>((resolve) => metricsServer.listen(0, '127.0.0.1', resolve));
   sink = new CollectingSink('clickhouse');
   recorder = createRecorder({ tracerProvider, meterProvider, histograms, sinks: [sink], captureContent: false });
 });
@@ -42,7 +38,6 @@ before(async () => {
 after(async () => {
   await tracerProvider.shutdown();
   await meterProvider.shutdown();
-  await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
   await receiver.close();
 });
 
