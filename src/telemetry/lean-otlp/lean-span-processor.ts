@@ -70,7 +70,7 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
   /** Writes each span into its chunk's buffer. */
   private readonly writer = new SpanBytes(NO_BYTES);
   private ledger: SpanLedger | undefined = undefined;
-  /** Runs the ledger holds, by buffer (lendToLedger). */
+  /** Runs the ledger holds, by buffer (drainToLedger lends them, giveBack counts them back). */
   private readonly lent = new Map<Buffer, number>();
   /** Buffers whose post succeeded while the ledger still held runs of them. */
   private readonly posted = new Set<Buffer>();
