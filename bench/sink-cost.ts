@@ -9,7 +9,7 @@ import { createClickHouseSink } from '../src/sinks/clickhouse/sink.js';
 import { parseClickHouseSettings } from '../src/sinks/clickhouse/settings.js';
 import type { EndedSpan, EndedSpanSink } from '../src/telemetry/ended-span.js';
 import type { SpanBytes } from '../src/telemetry/lean-otlp/span-bytes.js';
-import type { SpanLedger, SpanLedgerSource, SpanScope } from '../src/telemetry/span-ledger.js';
+import type { LentSpans, SpanLedger, SpanLedgerSource, SpanScope } from '../src/telemetry/span-ledger.js';
 import type { Resource } from '@opentelemetry/resources';
 import { startTelemetry } from '../src/telemetry/setup.js';
 import type { DiscardTotals } from './discard-clickhouse.js';
@@ -131,23 +131,14 @@ class SwitchedLedger implements SpanLedger {
     private readonly inner: SpanLedger,
   ) {}
   readonly #drains: (() => void)[] = [];
-  lendSpans(
-    resource: Resource,
-    scope: SpanScope,
-    bytes: Buffer,
-    from: number,
-    to: number,
-    spans: number,
-    calls: number,
-    release: () => void,
-  ): void {
+  lendSpans(run: LentSpans): void {
     if (this.sink.phase !== 'spans') {
-      release();
+      run.release();
       return;
     }
-    this.sink.spans += spans;
-    this.sink.ledgerCalls += calls;
-    this.inner.lendSpans(resource, scope, bytes, from, to, spans, calls, release);
+    this.sink.spans += run.spans;
+    this.sink.ledgerCalls += run.calls;
+    this.inner.lendSpans(run);
   }
   drainFrom(drain: () => void): void {
     this.#drains.push(drain);

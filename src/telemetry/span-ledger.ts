@@ -15,23 +15,26 @@ export type SpanScope = ReadableSpan['instrumentationScope'];
  * ends. The ClickHouse sink implements it (sinks/clickhouse/pipeline/otlp-ledger.ts); nothing here
  * waits or does I/O.
  */
-export interface SpanLedger {
+/** A run of span objects encoded elsewhere (by the OTLP batcher), lent to the ledger by reference. */
+export interface LentSpans {
+  resource: Resource;
+  scope: SpanScope;
+  /** `bytes[from, to)` is `spans` span objects separated by commas, `calls` of them SERVER spans (one ledger row each). */
+  bytes: Buffer;
+  from: number;
+  to: number;
+  spans: number;
+  calls: number;
   /**
-   * Takes span objects encoded elsewhere, by reference: `bytes[from, to)` is `spans` of them
-   * separated by commas, `calls` of them SERVER spans (one ledger row each). The lender leaves those
-   * bytes as they are until the ledger calls `release`, once, when nothing reads them any more
-   * (their insert is done, or they were written to the spool, or dropped).
+   * The lender leaves the bytes as they are until the ledger calls this, once, when nothing reads
+   * them any more (their insert is done, or they were written to the spool, or dropped).
    */
-  lendSpans(
-    resource: Resource,
-    scope: SpanScope,
-    bytes: Buffer,
-    from: number,
-    to: number,
-    spans: number,
-    calls: number,
-    release: () => void,
-  ): void;
+  release: () => void;
+}
+
+export interface SpanLedger {
+  /** Takes a run of span objects encoded elsewhere, by reference (no copy). */
+  lendSpans(run: LentSpans): void;
   /** Encodes a span into the ledger's own buffer; throws what `encode` throws (then nothing is kept). */
   encode<T>(resource: Resource, scope: SpanScope, encode: (w: SpanBytes, span: T) => void, span: T, call: boolean): void;
   /** A call one of whose spans the ledger did not get: it takes the record itself instead. */

@@ -210,7 +210,17 @@ export class LeanBatchSpanProcessor implements SpanProcessor {
       chunk.calls = 0;
       const bytes = chunk.bytes;
       this.lent.set(bytes, (this.lent.get(bytes) ?? 0) + 1);
-      ledger.lendSpans(chunk.resource, chunk.scope, bytes, from, chunk.ends[n - 1] as number, n - done, calls, () => this.giveBack(bytes));
+      const to = chunk.ends[n - 1] as number;
+      ledger.lendSpans({
+        resource: chunk.resource,
+        scope: chunk.scope,
+        bytes,
+        from,
+        to,
+        spans: n - done,
+        calls,
+        release: () => this.giveBack(bytes),
+      });
     }
   }
 

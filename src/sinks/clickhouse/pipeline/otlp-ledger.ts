@@ -2,7 +2,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { CallRecord } from '../../../core/call-record.js';
 import { RequestFraming } from '../../../telemetry/lean-otlp/otlp-request-frame.js';
 import { SpanBytes } from '../../../telemetry/lean-otlp/span-bytes.js';
-import type { SpanLedger, SpanScope } from '../../../telemetry/span-ledger.js';
+import type { LentSpans, SpanLedger, SpanScope } from '../../../telemetry/span-ledger.js';
 import { OTLP_IN } from '../ddl/otlp-in.js';
 import { type Batch, batchToken } from './batch.js';
 import { type BodyPool, POOLED_MIN } from './body-pool.js';
@@ -74,30 +74,22 @@ export class OtlpLedger implements SpanLedger {
     return this.#rows;
   }
 
-  lendSpans(
-    resource: Resource,
-    scope: SpanScope,
-    bytes: Buffer,
-    from: number,
-    to: number,
-    spans: number,
-    calls: number,
-    release: () => void,
-  ): void {
+  lendSpans(run: LentSpans): void {
+    const { spans } = run;
     if (this.#closed || spans <= 0) {
       if (this.#closed) this.dropped += spans;
-      release();
+      run.release();
       return;
     }
     if (this.#docSpans > 0 && this.#docSpans + spans > DOC_SPANS) this.#closeDoc();
-    this.#open(resource, scope);
+    this.#open(run.resource, run.scope);
     this.#room(1);
     if (this.#docSpans > 0) this.#buf[this.#pos++] = COMMA;
     this.#cutPart();
-    this.#parts.push(bytes.subarray(from, to));
-    this.#releases.push(release);
-    this.#lentBytes += to - from;
-    this.#added(spans, calls);
+    this.#parts.push(run.bytes.subarray(run.from, run.to));
+    this.#releases.push(run.release);
+    this.#lentBytes += run.to - run.from;
+    this.#added(spans, run.calls);
   }
 
   drainFrom(drain: () => void): void {
