@@ -13,7 +13,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(
     `Machine: ${m.nproc} × ${m.cpuModel}, Node ${m.node}, Linux ${m.kernel}. ` +
       (m.pinned
-        ? `Proxy under test pinned to core ${m.proxyCore}; load generator + mock upstream + OTLP receiver + ClickHouse + the discarding ClickHouse endpoint on core ${m.loadCore}.`
+        ? `Proxy under test pinned to core ${m.proxyCore}; load generator + mock upstream + OTLP receiver + ClickHouse + the discarding ClickHouse endpoint on core ${m.loadCore}. The ClickHouse server runs only during the sidecar-ch cells (stopped with SIGSTOP before any other cell, once that sidecar's sink has drained), so its merges do not take the load core from the others.`
         : 'NOT pinned (no taskset, or a single core).'),
   );
   out.push(

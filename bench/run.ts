@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { type LocalServer, freePort, startLocalClickHouse } from '../src/sinks/clickhouse/local-server.js';
+import { ClickHouseGate } from './clickhouse-gate.js';
 import { type Mode, firstEventEnd, fixtureFor, requestBody } from './fixture-bytes.js';
 import { clickhouseDataDir, discardRows, ledgerRows } from './ledger-targets.js';
 import { type EqualLoadRow, equalLoadRate, measureEqualLoad } from './equal-load.js';
@@ -18,6 +19,7 @@ import { type BenchProcess, type CoreTimes, coreTimes, cpuSecondsOf, hasTaskset,
 import { summariseProfile } from './profile-summary.js';
 import { ProxySet, type Target } from './proxy-set.js';
 import { renderMarkdown } from './report.js';
+import { apiOrigin } from './sidecar.js';
 import { type BenchResults, type Cell, type CellRun, type FidelityResult, type IncrementalResult, medianOf, summarise } from './results.js';
 import { median } from './stats.js';
 
@@ -228,6 +230,7 @@ async function main(): Promise<void> {
   const procs: BenchProcess[] = [];
   let proxySet: ProxySet | undefined;
   let clickhouse: LocalServer | undefined;
+  let gate: ClickHouseGate | undefined;
   let dataDir: string | undefined;
   try {
     log(`mock upstream + OTLP receiver (core ${loadCore ?? 'any'})`);
@@ -266,6 +269,11 @@ async function main(): Promise<void> {
     });
     proxySet = proxies;
     const targets = proxies.targets;
+    const chTarget = targets.find((t) => t.name === 'sidecar-ch');
+    // The ClickHouse server runs only for its own sidecar's cells (clickhouse-gate.ts).
+    if (clickhouse && chTarget) {
+      gate = new ClickHouseGate({ pid: clickhouse.pid, healthOrigin: () => apiOrigin({ api: chTarget.proc?.ready.health }), log });
+    }
 
     log('response fidelity');
     const fid: FidelityResult[] = [];
@@ -284,6 +292,7 @@ async function main(): Promise<void> {
     for (let rep = 0; rep < o.reps; rep++) {
       if (rep > 0 && o.freshPerRep) {
         log(`rep ${rep + 1}: fresh proxy processes`);
+        gate?.open();
         await proxies.restart(notes);
         await warmUp(targets, o);
       }
@@ -291,6 +300,7 @@ async function main(): Promise<void> {
         for (const c of o.concurrency) {
           for (const t of targets) {
             n++;
+            await gate?.forTarget(t.name);
             const run = await measureCell(t, mode, c, o, loadPids, clickhouse?.pid);
             let cell = cells.find((x) => x.target === t.name && x.mode === mode && x.concurrency === c);
             if (!cell) {
@@ -312,7 +322,6 @@ async function main(): Promise<void> {
     for (const cell of cells) cell.median = medianOf(cell.runs);
 
     const sidecarTarget = targets.find((t) => t.name === 'sidecar');
-    const chTarget = targets.find((t) => t.name === 'sidecar-ch');
     let equalLoad: EqualLoadRow[] | undefined;
     if (sidecarTarget && chTarget) {
       log('the ClickHouse sink at equal load (sink off and on, paced at the same rate)');
@@ -321,6 +330,7 @@ async function main(): Promise<void> {
         reps: o.reps,
         rateFor: (mode) => equalLoadRate(cells, mode, o.concurrency),
         measure: async (on, mode, rate, c) => {
+          await gate?.forTarget(on ? chTarget.name : sidecarTarget.name);
           const run = await measureCell(on ? chTarget : sidecarTarget, mode, c, o, loadPids, clickhouse?.pid, rate);
           await new Promise((r) => setTimeout(r, o.settleMs));
           return run;
@@ -361,6 +371,15 @@ async function main(): Promise<void> {
       notes,
     };
 
+    if (gate) {
+      gate.open();
+      notes.push(
+        `The ClickHouse server ran only for the sidecar-ch cells: it was stopped (SIGSTOP) ${gate.pauses} times, before other targets' cells, ` +
+          (gate.undrained > 0
+            ? `${gate.undrained} of them with the sidecar-ch sink not yet drained.`
+            : 'each time with the sidecar-ch sink drained.'),
+      );
+    }
     // Stop the proxies gracefully: SIGTERM flushes the sidecars' ledgers and writes CPU profiles.
     await proxies.stop(notes);
     if (chTarget && clickhouse) {
@@ -406,6 +425,11 @@ async function main(): Promise<void> {
     log(`wrote ${join(o.outDir, `${base}.md`)} and ${base}.json`);
   } finally {
     for (const p of [...(proxySet?.processes ?? []), ...procs.reverse()]) await p.stop(5000).catch(() => undefined);
+    try {
+      gate?.open();
+    } catch {
+      // The server is gone already.
+    }
     await clickhouse?.stop().catch(() => undefined);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });

@@ -57,6 +57,19 @@ test('bench --quick measures every cell and writes the report', { timeout: 240_0
     chCells.reduce((a, c) => a + c.median.clickhouseCpuUsPerReq, 0) > 0,
     'the ClickHouse server did some work for the sidecar-ch cells',
   );
+  // The server runs only for its own sidecar's cells (bench/clickhouse-gate.ts): stopped in every
+  // other cell's window, it used no CPU there, and every call still reached the ledger.
+  for (const cell of r.cells.filter((c) => c.target !== 'sidecar-ch')) {
+    for (const run of cell.runs) assert.equal(run.clickhouseCpuUsPerReq, 0, `${cell.target} ${cell.mode} c=${cell.concurrency}`);
+  }
+  assert.ok(
+    r.notes.some(
+      (n) =>
+        n.startsWith('The ClickHouse server ran only for the sidecar-ch cells') &&
+        n.endsWith('each time with the sidecar-ch sink drained.'),
+    ),
+    r.notes.join('\n'),
+  );
 
   for (const s of r.summary.ratios)
     assert.ok(s.sidecarVsBare > 0 && s.sidecarChVsBare > 0 && s.chOnVsOff > 0 && s.chdOnVsOff > 0, `ratios ${JSON.stringify(s)}`);
@@ -88,6 +101,7 @@ test('bench --quick measures every cell and writes the report', { timeout: 240_0
   }
 
   assert.ok(r.ledger && r.ledger.rows > 0 && r.ledger.callsSent > 0, `ledger ${JSON.stringify(r.ledger)}`);
+  assert.equal(r.ledger.rows, r.ledger.callsSent, 'one ledger row per call the ClickHouse-on sidecar served');
   // The discarding endpoint got one ai_calls_in_v2 row per call the sink-on sidecar served.
   assert.ok(r.discardLedger && r.discardLedger.callsSent > 0, `discard ledger ${JSON.stringify(r.discardLedger)}`);
   assert.equal(r.discardLedger.rows, r.discardLedger.callsSent);
