@@ -31,7 +31,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('');
   out.push(
     "Each target here is one process, so a ClickHouse on ÷ off cell carries that process's luck (a few % either way). " +
-      'For the sink target, `npm run bench:sink-procs` compares three sink-off and three sink-on sidecars side by side (docs/benchmarks.md).',
+      'For the sink target, `npm run bench:sink-procs` compares five sink-off and five sink-on sidecars side by side (docs/benchmarks.md).',
   );
   out.push('');
   out.push('## Throughput and latency (medians)');

@@ -118,7 +118,8 @@ export interface SideBySideResult {
 }
 
 const USAGE = `npm run bench:sink-procs -- [options]
-  --processes K        sidecars per group, sink off and sink on (default 3)
+  --processes K        sidecars per group, sink off and sink on (default 5: its A/A control reads within
+                       2 %, three per group up to 4 %)
   --rotations R        slices per process per cell (default 6)
   --slice-ms N         measured window of a slice (default 2000)
   --warmup-ms N        unmeasured load before each slice (default 500)
@@ -143,7 +144,7 @@ function parseCell(s: string): Cell {
 
 export function parseSideBySideArgs(argv: readonly string[], root: string): SideBySideOptions {
   const o: SideBySideOptions = {
-    processes: 3,
+    processes: 5,
     rotations: 6,
     sliceMs: 2000,
     warmupMs: 500,

@@ -21,7 +21,7 @@ test('bench --quick measures every cell and writes the report', { timeout: 240_0
   assert.ok(md.includes('| mode | conc | target | req/s |'));
   assert.ok(md.includes('## The load core with ClickHouse on'));
   // The report points at the multi-process measure for the sink target.
-  assert.ok(md.includes('`npm run bench:sink-procs` compares three sink-off and three sink-on sidecars'));
+  assert.ok(md.includes('`npm run bench:sink-procs` compares five sink-off and five sink-on sidecars'));
 
   assert.deepEqual(r.targets, ['direct', 'bare', 'sidecar', 'sidecar-ch', 'sidecar-chd']);
   assert.deepEqual(r.options.concurrency, [1, 16, 64]);
