@@ -41,10 +41,14 @@ export class ClickHouseGate {
     else await this.close();
   }
 
-  /** Continues the server (a no-op when it runs). */
+  /** Continues the server (a no-op when it runs, or when it is gone: what reads it then fails on its own). */
   open(): void {
     if (!this.#stopped) return;
-    process.kill(this.o.pid, 'SIGCONT');
+    try {
+      process.kill(this.o.pid, 'SIGCONT');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
     this.#stopped = false;
   }
 

@@ -424,12 +424,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${md}\n`);
     log(`wrote ${join(o.outDir, `${base}.md`)} and ${base}.json`);
   } finally {
+    // A sidecar-ch stopped on a failure flushes its ledger into a running server.
+    gate?.open();
     for (const p of [...(proxySet?.processes ?? []), ...procs.reverse()]) await p.stop(5000).catch(() => undefined);
-    try {
-      gate?.open();
-    } catch {
-      // The server is gone already.
-    }
     await clickhouse?.stop().catch(() => undefined);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });

@@ -92,3 +92,19 @@ test('a sink that never drains: the server is stopped at the deadline, and that 
     health.close();
   }
 });
+
+test('continuing a server that is gone is not an error', async () => {
+  const gone = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const health = await healthPort(() => 0);
+  try {
+    const gate = new ClickHouseGate({ pid: gone.pid as number, healthOrigin: () => health.origin, log: () => {}, quietMs: 0 });
+    await gate.close();
+    assert.equal(await waitState(gone.pid as number, (s) => s === 'T'), 'T');
+    gone.kill('SIGKILL');
+    await new Promise((r) => gone.once('exit', r));
+    gate.open();
+    assert.equal(gate.stopped, false);
+  } finally {
+    health.close();
+  }
+});
