@@ -64,7 +64,9 @@ export class ClickHouseGate {
     }
     if (queued !== 0) {
       this.undrained++;
-      this.o.log(`ClickHouse gate: the sidecar-ch sink still reports ${queued ?? 'no'} queued rows; stopping the server anyway`);
+      this.o.log(
+        `ClickHouse gate: ${queued === null ? 'the sidecar-ch health port did not say' : `the sidecar-ch sink still reports ${queued} queued rows`}; stopping the server anyway`,
+      );
     }
     process.kill(this.o.pid, 'SIGSTOP');
     this.#stopped = true;
